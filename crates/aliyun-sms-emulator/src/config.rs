@@ -1,0 +1,188 @@
+//! What the emulated account has: keys, approved sign names and templates, limits, clock.
+
+use aliyun_sign::Credentials;
+
+use crate::clock::Clock;
+use crate::template::Template;
+
+/// Access key id of the demo account ([`EmulatorConfig::demo`]). Not a real key.
+pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoEmulatorKey01";
+/// Access key secret of the demo account. Not a real secret: it only opens the emulator.
+pub const DEMO_ACCESS_KEY_SECRET: &str = "DemoSecretForTheLocalEmulatorOnly";
+/// The demo account's approved sign name.
+pub const DEMO_SIGN_NAME: &str = "Demo";
+/// The demo account's verification-code templates: `(template code, content)`.
+pub const DEMO_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "SMS_DEMO_REGISTER",
+        "您正在注册账号，验证码为${code}，5分钟内有效，请勿泄露于他人。",
+    ),
+    ("SMS_DEMO_SIGNIN", "您的登录验证码为${code}，5分钟内有效。"),
+    (
+        "SMS_DEMO_FORGOT_PASSWORD",
+        "您正在重置密码，验证码为${code}，5分钟内有效。",
+    ),
+    ("SMS_DEMO_GENERIC", "您的验证码为${code}，5分钟内有效。"),
+    (
+        "SMS_DEMO_OVERSEAS",
+        "Your verification code is ${code}. It expires in 5 minutes.",
+    ),
+];
+
+/// Default number of delivered messages the inbox keeps (the oldest go first).
+pub const DEFAULT_INBOX_CAPACITY: usize = 100_000;
+
+/// Per-number limits on verification-code templates (Aliyun's defaults: 1 a minute,
+/// 5 an hour, 10 a day). `None` means no limit. Windows slide: "a minute" is the last
+/// 60 seconds of the emulator's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Sends allowed in any 60 seconds (`触发分钟级流控`).
+    pub per_minute: Option<u32>,
+    /// Sends allowed in any hour (`触发小时级流控`).
+    pub per_hour: Option<u32>,
+    /// Sends allowed in any 24 hours (`触发天级流控`).
+    pub per_day: Option<u32>,
+}
+
+impl Limits {
+    /// No per-number limits at all (load tests).
+    pub const fn off() -> Self {
+        Limits {
+            per_minute: None,
+            per_hour: None,
+            per_day: None,
+        }
+    }
+
+    /// Whether any limit is set.
+    pub fn is_off(&self) -> bool {
+        self.per_minute.is_none() && self.per_hour.is_none() && self.per_day.is_none()
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_minute: Some(1),
+            per_hour: Some(5),
+            per_day: Some(10),
+        }
+    }
+}
+
+/// The emulated account. Build it with the chained methods or fill the fields.
+///
+/// ```
+/// use aliyun_sms_emulator::{EmulatorConfig, Limits, ManualClock, Template};
+/// use aliyun_sign::Credentials;
+///
+/// let clock = ManualClock::new("2024-01-05T06:07:08Z".parse().unwrap());
+/// let config = EmulatorConfig::new()
+///     .account(Credentials::new("testId", "testSecret"))
+///     .sign_name("阿里云短信测试")
+///     .template(Template::verification_code("SMS_154950909", "您的验证码为${code}。"))
+///     .limits(Limits::off())
+///     .clock(clock);
+/// assert_eq!(config.templates.len(), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// Accepted keys. An account whose credentials carry a security token is an STS
+    /// account: its requests must carry the same token.
+    pub accounts: Vec<Credentials>,
+    /// Approved sign names (`SignName`).
+    pub sign_names: Vec<String>,
+    /// Approved templates (`TemplateCode`).
+    pub templates: Vec<Template>,
+    /// Per-number limits on verification-code templates.
+    pub limits: Limits,
+    /// Where "now" comes from.
+    pub clock: Clock,
+    /// How many delivered messages the inbox keeps before dropping the oldest.
+    pub inbox_capacity: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            accounts: Vec::new(),
+            sign_names: Vec::new(),
+            templates: Vec::new(),
+            limits: Limits::default(),
+            clock: Clock::System,
+            inbox_capacity: DEFAULT_INBOX_CAPACITY,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// An account with no keys, sign names or templates; default limits; system clock.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The demo account: [`DEMO_ACCESS_KEY_ID`] / [`DEMO_ACCESS_KEY_SECRET`], sign name
+    /// [`DEMO_SIGN_NAME`], the verification-code templates of [`DEMO_TEMPLATES`],
+    /// Aliyun's default limits, the system clock.
+    pub fn demo() -> Self {
+        let config = EmulatorConfig::new()
+            .account(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET))
+            .sign_name(DEMO_SIGN_NAME);
+        DEMO_TEMPLATES
+            .iter()
+            .fold(config, |config, (code, content)| {
+                config.template(Template::verification_code(*code, *content))
+            })
+    }
+
+    /// Accept these credentials (with a security token: an STS account).
+    pub fn account(mut self, credentials: Credentials) -> Self {
+        self.accounts.push(credentials);
+        self
+    }
+
+    /// Approve a sign name.
+    pub fn sign_name(mut self, name: impl Into<String>) -> Self {
+        self.sign_names.push(name.into());
+        self
+    }
+
+    /// Approve a template.
+    pub fn template(mut self, template: Template) -> Self {
+        self.templates.push(template);
+        self
+    }
+
+    /// Set the per-number limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Read time from `clock` (a [`ManualClock`](crate::ManualClock) converts into one).
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
+    /// Keep at most `capacity` delivered messages.
+    pub fn inbox_capacity(mut self, capacity: usize) -> Self {
+        self.inbox_capacity = capacity;
+        self
+    }
+
+    pub(crate) fn find_account(&self, access_key_id: &str) -> Option<&Credentials> {
+        self.accounts
+            .iter()
+            .find(|c| c.access_key_id() == access_key_id)
+    }
+
+    pub(crate) fn find_template(&self, code: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.code == code)
+    }
+
+    pub(crate) fn has_sign_name(&self, name: &str) -> bool {
+        self.sign_names.iter().any(|n| n == name)
+    }
+}

@@ -1,0 +1,272 @@
+//! `aliyun-sms bench`: N sends at concurrency C through the real connector to a loopback
+//! server, reporting throughput, latency, client CPU, peak memory and connections opened.
+//!
+//! The canned server runs in a child process (`aliyun-sms canned-server`), so the CPU time
+//! and memory measured here are the client's alone.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aliyun_sms::AliyunSmsConnector;
+use axum::Router;
+use axum::routing::{get, post};
+use clap::Args;
+use connector_kit::{SmsConnector, SmsMessage, UsageType};
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::output::{EXIT_INTERNAL, EXIT_OK, EXIT_SEND_FAILED, report_failure};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// How many messages to send.
+    #[arg(long, default_value_t = 10_000)]
+    messages: u64,
+    /// How many sends run at once.
+    #[arg(long, default_value_t = 1)]
+    concurrency: u64,
+    /// The signature version the connector uses.
+    #[arg(long, default_value = "v1", value_parser = ["v1", "v3"])]
+    signature: String,
+}
+
+/// What the canned server answers to every SendSms: success, at once.
+const CANNED_OK: &str = r#"{"RequestId":"F655A8D5-B967-440B-8683-DAD6FF8DE990","Message":"OK","BizId":"900619746936498440^0","Code":"OK"}"#;
+
+struct CountingListener {
+    inner: TcpListener,
+    accepted: Arc<AtomicU64>,
+}
+
+impl axum::serve::Listener for CountingListener {
+    type Io = TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            if let Ok((stream, address)) = self.inner.accept().await {
+                let _ = stream.set_nodelay(true);
+                self.accepted.fetch_add(1, Ordering::Relaxed);
+                return (stream, address);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+/// The child process: serves canned OK answers on a free loopback port, printed on stdout.
+pub async fn canned_server() -> u8 {
+    let listener = match TcpListener::bind(("127.0.0.1", 0)).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            return report_failure(&format!("cannot bind: {error}"), false, EXIT_INTERNAL);
+        }
+    };
+    let accepted = Arc::new(AtomicU64::new(0));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let stats = accepted.clone();
+    let app = Router::new()
+        .route(
+            "/",
+            post(|| async {
+                (
+                    [("content-type", "application/json;charset=utf-8")],
+                    CANNED_OK,
+                )
+            }),
+        )
+        .route(
+            "/_stats",
+            get(move || async move {
+                json!({ "connections": stats.load(Ordering::Relaxed) }).to_string()
+            }),
+        );
+    println!("{port}");
+    let listener = CountingListener {
+        inner: listener,
+        accepted,
+    };
+    match axum::serve(listener, app).await {
+        Ok(()) => EXIT_OK,
+        Err(error) => report_failure(&format!("canned server: {error}"), false, EXIT_INTERNAL),
+    }
+}
+
+struct ChildServer(Child);
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_canned_server() -> std::io::Result<(ChildServer, u16)> {
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("canned-server")
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| std::io::Error::other("no stdout"))?;
+    let child = ChildServer(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let port = line
+        .trim()
+        .parse()
+        .map_err(|_| std::io::Error::other(format!("canned server printed {line:?}")))?;
+    Ok((child, port))
+}
+
+/// CPU seconds (user + system) this process has used, from /proc (Linux).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Peak resident memory of this process in MiB, from /proc (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+pub async fn run(args: BenchArgs, json: bool) -> u8 {
+    let (server, port) = match spawn_canned_server() {
+        Ok(server) => server,
+        Err(error) => {
+            let message = format!("cannot start the canned server: {error}");
+            return report_failure(&message, json, EXIT_INTERNAL);
+        }
+    };
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&crate::send::demo_config(&endpoint)).expect("demo config is JSON");
+    config["signatureVersion"] = json!(args.signature);
+    let connector = match AliyunSmsConnector::from_json(&config.to_string()) {
+        Ok(connector) => Arc::new(connector),
+        Err(error) => return crate::output::report_error(&error, json),
+    };
+    let message = Arc::new(SmsMessage::verification_code(
+        "+8613800138000".parse().expect("a valid number"),
+        UsageType::SignIn,
+        "123456",
+    ));
+
+    let next = Arc::new(AtomicU64::new(0));
+    let failures = Arc::new(AtomicU64::new(0));
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let workers: Vec<_> = (0..args.concurrency.max(1))
+        .map(|_| {
+            let (connector, message, next, failures) = (
+                connector.clone(),
+                message.clone(),
+                next.clone(),
+                failures.clone(),
+            );
+            let total = args.messages;
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while next.fetch_add(1, Ordering::Relaxed) < total {
+                    let sent = Instant::now();
+                    if connector.send(&message).await.is_err() {
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                    latencies.push(sent.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(args.messages as usize);
+    for worker in workers {
+        latencies.extend(worker.await.unwrap_or_default());
+    }
+    let wall = started.elapsed();
+    let cpu = cpu_before
+        .zip(cpu_seconds())
+        .map(|(before, after)| after - before);
+    latencies.sort_unstable();
+
+    let connections = stats_connections(&endpoint)
+        .await
+        .map(|n| n.saturating_sub(1));
+    drop(server);
+
+    let sends = latencies.len() as f64;
+    let failures = failures.load(Ordering::Relaxed);
+    let report = json!({
+        "messages": args.messages,
+        "concurrency": args.concurrency,
+        "signature": args.signature,
+        "failures": failures,
+        "wallSeconds": wall.as_secs_f64(),
+        "sendsPerSecond": sends / wall.as_secs_f64(),
+        "p50Ms": percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        "p99Ms": percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        "cpuSecondsPer10k": cpu.map(|c| c * 10_000.0 / sends),
+        "peakRssMib": peak_rss_mib(),
+        "connectionsOpened": connections,
+    });
+    if json {
+        println!("{report}");
+    } else {
+        println!(
+            "{} sends at concurrency {} (signature {}), {} failed",
+            args.messages, args.concurrency, args.signature, failures
+        );
+        for (label, key) in [
+            ("sends/s", "sendsPerSecond"),
+            ("p50 latency (ms)", "p50Ms"),
+            ("p99 latency (ms)", "p99Ms"),
+            ("client CPU s / 10,000 sends", "cpuSecondsPer10k"),
+            ("peak RSS (MiB)", "peakRssMib"),
+            ("TCP connections opened", "connectionsOpened"),
+        ] {
+            println!("  {label:<30} {}", report[key]);
+        }
+    }
+    if failures == 0 {
+        EXIT_OK
+    } else {
+        EXIT_SEND_FAILED
+    }
+}
+
+/// Asks the canned server how many connections it accepted (this request's own included).
+async fn stats_connections(endpoint: &str) -> Option<u64> {
+    let address: SocketAddr = endpoint.strip_prefix("http://")?.parse().ok()?;
+    let mut stream = TcpStream::connect(address).await.ok()?;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /_stats HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+        .await
+        .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.ok()?;
+    let body = answer.split_once("\r\n\r\n")?.1;
+    serde_json::from_str::<serde_json::Value>(body).ok()?["connections"].as_u64()
+}

@@ -1,0 +1,317 @@
+//! The connector: one long-lived HTTP client, the prepared request builder, the retry loop.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use connector_kit::{
+    ConnectorError, ConnectorMetadata, ErrorKind, LocalizedText, Receipt, SmsConnector, SmsMessage,
+};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::config::AliyunSmsConfig;
+use crate::request::{RequestBuilder, SendRequest};
+use crate::response::{ClassifyContext, MAX_BODY_BYTES, classify_with};
+use crate::retry::{self, Backoff};
+use crate::secret::Redactor;
+
+/// What this connector is: Logto's id and target, so it can stand in for Logto's connector.
+pub const METADATA: ConnectorMetadata = ConnectorMetadata {
+    id: "aliyun-short-message-service",
+    target: "aliyun-sms",
+    platform: None,
+    name: LocalizedText(&[
+        ("en", "Aliyun Short Message Service"),
+        ("zh-CN", "阿里云短信服务"),
+        ("tr-TR", "Aliyun Kısa Mesaj Servisi"),
+        ("ko", "Aliyun 단문 메시지 서비스"),
+    ]),
+    description: LocalizedText(&[
+        (
+            "en",
+            "Sends verification codes by SMS through Alibaba Cloud (Aliyun) Short Message Service.",
+        ),
+        ("zh-CN", "通过阿里云短信服务发送短信验证码。"),
+        (
+            "tr-TR",
+            "Doğrulama kodlarını Alibaba Cloud (Aliyun) Kısa Mesaj Servisi ile SMS olarak gönderir.",
+        ),
+        (
+            "ko",
+            "Alibaba Cloud(Aliyun) 단문 메시지 서비스로 인증 코드를 SMS로 보냅니다.",
+        ),
+    ]),
+};
+
+/// The `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("aliyun-sms-rs/", env!("CARGO_PKG_VERSION"));
+
+/// How long an idle pooled connection is kept.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// TCP keep-alive for pooled connections.
+const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
+
+/// The Aliyun SMS connector.
+///
+/// Build it once and share it (`Arc<dyn SmsConnector>`): it keeps one HTTP client with a pool
+/// of live connections, and a signer keyed once.
+///
+/// Each [`send`](SmsConnector::send) takes at most `timeoutMs`, retries included. It is retried
+/// only when Aliyun refused the request before processing it or no connection could be made;
+/// an error whose [`outcome_unknown`](ConnectorError::outcome_unknown) is true may have sent the
+/// message and is never resent.
+pub struct AliyunSmsConnector {
+    config: AliyunSmsConfig,
+    builder: RequestBuilder,
+    client: reqwest::Client,
+    redactor: Redactor,
+    backoff: Backoff,
+}
+
+impl fmt::Debug for AliyunSmsConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AliyunSmsConnector")
+            .field("config", &self.config)
+            .field("backoff", &self.backoff)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AliyunSmsConnector {
+    /// Checks the config and prepares the connector: no request is made.
+    pub fn new(config: AliyunSmsConfig) -> Result<Self, ConnectorError> {
+        let builder = RequestBuilder::new(&config)?;
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(config.connect_timeout())
+            // The total time is bounded per send (retries included) in `send`: one timer per
+            // attempt rather than two.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .tcp_keepalive(TCP_KEEPALIVE)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| {
+                ConnectorError::new(ErrorKind::Transport, "could not set up the HTTP client")
+                    .with_source(e)
+            })?;
+        let redactor = Redactor::new(
+            std::iter::once(config.access_key_secret.expose_secret())
+                .chain(config.security_token.as_ref().map(|t| t.expose_secret())),
+        );
+        Ok(AliyunSmsConnector {
+            config,
+            builder,
+            client,
+            redactor,
+            backoff: Backoff::default(),
+        })
+    }
+
+    /// [`AliyunSmsConfig::from_json`] then [`new`](Self::new). A bad config gives
+    /// [`ErrorKind::InvalidConfig`] with the first problem's path as the field, every problem
+    /// in the message, and the [`ConfigError`](crate::ConfigError) as the source.
+    pub fn from_json(json: &str) -> Result<Self, ConnectorError> {
+        Self::new(AliyunSmsConfig::from_json(json)?)
+    }
+
+    /// Replaces the pause between attempts (tests use a short one).
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The checked config.
+    pub fn config(&self) -> &AliyunSmsConfig {
+        &self.config
+    }
+
+    /// The prepared request builder, e.g. to show what would be sent.
+    pub fn request_builder(&self) -> &RequestBuilder {
+        &self.builder
+    }
+
+    /// One attempt: a fresh timestamp and nonce, one HTTP exchange, the answer classified.
+    async fn attempt(
+        &self,
+        message: &SmsMessage,
+        attempt: u32,
+        time_left: Duration,
+    ) -> Result<Receipt, ConnectorError> {
+        let started = Instant::now();
+        let mut nonce = uuid::Uuid::encode_buffer();
+        let nonce = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut nonce);
+        let SendRequest {
+            headers,
+            body,
+            string_to_sign,
+            template_field,
+            ..
+        } = self.builder.build(message, Utc::now(), nonce)?;
+
+        let mut http = self.client.post(self.builder.url().clone()).body(body);
+        for (name, value) in &headers {
+            // The client derives the very same `host` from the URL (and HTTP/2 wants it as
+            // `:authority`), so it is not set twice.
+            if name != "host" {
+                http = http.header(name.as_str(), value.as_str());
+            }
+        }
+        let exchange = async {
+            let mut response = http.send().await.map_err(|e| self.send_error(e))?;
+            let status = response.status().as_u16();
+            let body = read_capped(&mut response)
+                .await
+                .map_err(|e| self.body_error(e, status))?;
+            Ok::<_, ConnectorError>((status, body))
+        };
+        let exchanged = match tokio::time::timeout(time_left, exchange).await {
+            Ok(exchanged) => exchanged,
+            Err(_) => Err(self.timeout_error()),
+        };
+        let status = exchanged.as_ref().ok().map(|(status, _)| *status);
+        let result = exchanged.and_then(|(status, body)| {
+            let context = ClassifyContext {
+                string_to_sign: Some(&string_to_sign),
+                template_field: Some(&template_field),
+                redactor: Some(&self.redactor),
+            };
+            classify_with(status, &body, &context)
+        });
+
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match &result {
+            Ok(receipt) => tracing::info!(
+                attempt,
+                status,
+                code = "OK",
+                request_id = receipt.request_id.as_deref(),
+                elapsed_ms,
+                "SendSms accepted"
+            ),
+            Err(error) => tracing::warn!(
+                attempt,
+                status = error.http_status().or(status),
+                code = error.provider_code(),
+                request_id = error.request_id(),
+                kind = %error.kind(),
+                retryable = error.is_retryable(),
+                outcome_unknown = error.outcome_unknown(),
+                elapsed_ms,
+                error = %error,
+                "SendSms attempt failed"
+            ),
+        }
+        result
+    }
+
+    fn send_error(&self, error: reqwest::Error) -> ConnectorError {
+        let host = self.builder.host();
+        if error.is_builder() {
+            ConnectorError::new(
+                ErrorKind::InvalidRequest,
+                "the HTTP request could not be built; nothing was sent",
+            )
+        } else if error.is_connect() {
+            ConnectorError::new(
+                ErrorKind::Transport,
+                format!("could not connect to {host}; nothing was sent"),
+            )
+            .with_retryable(true)
+        } else if error.is_timeout() {
+            self.timeout_error()
+        } else {
+            ConnectorError::new(
+                ErrorKind::OutcomeUnknown,
+                format!(
+                    "the connection to {host} failed after the request was sent: the message may \
+                     have been sent; check delivery (QuerySendDetails) before sending it again"
+                ),
+            )
+        }
+        .with_source(error)
+    }
+
+    fn body_error(&self, error: reqwest::Error, status: u16) -> ConnectorError {
+        if error.is_timeout() {
+            return self
+                .timeout_error()
+                .with_http_status(status)
+                .with_source(error);
+        }
+        let refused = (300..500).contains(&status);
+        let (kind, what) = if refused {
+            (ErrorKind::InvalidResponse, "the request was refused")
+        } else {
+            (
+                ErrorKind::OutcomeUnknown,
+                "the message may have been sent; check delivery (QuerySendDetails) before sending it again",
+            )
+        };
+        ConnectorError::new(
+            kind,
+            format!("the answer was cut off while it was read: {what}"),
+        )
+        .with_http_status(status)
+        .with_outcome_unknown(!refused)
+        .with_source(error)
+    }
+
+    fn timeout_error(&self) -> ConnectorError {
+        ConnectorError::new(
+            ErrorKind::Timeout,
+            format!(
+                "no answer from {} within {} ms: the message may have been sent; check delivery \
+                 (QuerySendDetails) before sending it again",
+                self.builder.host(),
+                self.config.timeout_ms
+            ),
+        )
+    }
+}
+
+/// Reads at most [`MAX_BODY_BYTES`] + 1 bytes of the body: enough to tell that it is too long.
+async fn read_capped(response: &mut reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let expected = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(1024);
+    let mut body = Vec::with_capacity(expected.min(MAX_BODY_BYTES + 1));
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY_BYTES + 1 - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() > MAX_BODY_BYTES {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+#[async_trait]
+impl SmsConnector for AliyunSmsConnector {
+    fn metadata(&self) -> &ConnectorMetadata {
+        &METADATA
+    }
+
+    async fn send(&self, message: &SmsMessage) -> Result<Receipt, ConnectorError> {
+        let span = tracing::info_span!(
+            "aliyun_sms.send",
+            usage = %message.usage,
+            host = %self.builder.host(),
+        );
+        let deadline = Instant::now() + self.config.timeout();
+        retry::run(
+            self.config.max_attempts,
+            self.backoff,
+            deadline,
+            // A retry needs time to be answered: one that would time out could turn a message
+            // known not to be sent into one whose outcome is unknown.
+            self.config.timeout() / 4,
+            |attempt, time_left| self.attempt(message, attempt, time_left),
+        )
+        .instrument(span)
+        .await
+    }
+}

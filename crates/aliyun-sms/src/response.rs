@@ -1,0 +1,405 @@
+//! Reading Aliyun's answer: HTTP status + body bytes → [`Receipt`] or a classified
+//! [`ConnectorError`]. Pure: no I/O, tested without a server.
+//!
+//! Aliyun answers business errors with HTTP 200 and gateway errors (signature, credentials,
+//! throttling) with 4xx/5xx, all with the same JSON shape `{Code, Message, RequestId, BizId}`,
+//! so the body is parsed on every status. Each error code of Aliyun's table maps to an
+//! [`ErrorKind`] and the two flags that decide what a caller may do: `retryable` (Aliyun refused
+//! the request before processing it, so it can be sent again without sending a code twice) and
+//! `outcome_unknown` (the message may have gone out: never resend it blindly).
+//!
+//! ```
+//! use aliyun_sms::response::classify;
+//! use connector_kit::ErrorKind;
+//!
+//! let receipt = classify(200, br#"{"Code":"OK","Message":"OK","BizId":"9006197469364984","RequestId":"F655A8D5"}"#).unwrap();
+//! assert_eq!(receipt.message_id.as_deref(), Some("9006197469364984"));
+//!
+//! let err = classify(400, br#"{"Code":"Throttling.User","Message":"Request was denied due to user flow control.","RequestId":"A1"}"#).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::RateLimited);
+//! assert!(err.is_retryable());
+//!
+//! let err = classify(502, b"<html>Bad Gateway</html>").unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+//! assert!(err.outcome_unknown(), "a 5xx may have come after the message went out");
+//! ```
+
+use std::borrow::Cow;
+
+use connector_kit::{ConnectorError, ErrorKind, Receipt};
+use serde::Deserialize;
+
+use crate::diagnose;
+use crate::secret::Redactor;
+
+/// The most body bytes read from an answer; a longer body is not read whole.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The most body bytes kept in an [`ErrorKind::InvalidResponse`] error.
+pub const SNIPPET_BYTES: usize = 512;
+
+/// What the classifier may know about the request beyond the answer itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClassifyContext<'a> {
+    /// The string-to-sign of the request, to explain a `SignatureDoesNotMatch`.
+    pub string_to_sign: Option<&'a str>,
+    /// The config path of the template code used (`templates[2].templateCode.china`), named by
+    /// template errors.
+    pub template_field: Option<&'a str>,
+    /// Secrets to cut from any text kept from the answer.
+    pub redactor: Option<&'a Redactor>,
+}
+
+/// Classifies an answer with no context.
+pub fn classify(status: u16, body: &[u8]) -> Result<Receipt, ConnectorError> {
+    classify_with(status, body, &ClassifyContext::default())
+}
+
+/// Classifies an answer. `body` may be cut short by the reader: a body longer than
+/// [`MAX_BODY_BYTES`] is refused as [`ErrorKind::InvalidResponse`] without being parsed.
+pub fn classify_with(
+    status: u16,
+    body: &[u8],
+    context: &ClassifyContext<'_>,
+) -> Result<Receipt, ConnectorError> {
+    let redact = |text: &str| -> String {
+        match context.redactor {
+            Some(redactor) => redactor.redact(text).into_owned(),
+            None => text.to_owned(),
+        }
+    };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(invalid_response(
+            status,
+            body,
+            &format!("the answer is larger than {} KiB", MAX_BODY_BYTES / 1024),
+            &redact,
+        ));
+    }
+    // Only an object: serde would also read a struct from a JSON array.
+    let is_object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let parsed = if is_object {
+        serde_json::from_slice::<Answer<'_>>(body).ok()
+    } else {
+        None
+    };
+    let answer = match parsed {
+        Some(answer) => answer,
+        None if body.iter().all(u8::is_ascii_whitespace) => {
+            return Err(invalid_response(
+                status,
+                body,
+                "the answer is empty",
+                &redact,
+            ));
+        }
+        None => {
+            return Err(invalid_response(
+                status,
+                body,
+                "the answer is not Aliyun's JSON",
+                &redact,
+            ));
+        }
+    };
+    let Some(code) = answer.code.as_deref() else {
+        return Err(invalid_response(
+            status,
+            body,
+            "the answer has no Code",
+            &redact,
+        ));
+    };
+    if code == "OK" {
+        return Ok(Receipt {
+            message_id: answer.biz_id.map(Cow::into_owned),
+            request_id: answer.request_id.map(Cow::into_owned),
+        });
+    }
+
+    let aliyun_message = answer.message.as_deref().unwrap_or("");
+    let class = class_of(code, status);
+    let message = match class.special {
+        Special::SignatureMismatch => redact(&diagnose::signature_mismatch(
+            aliyun_message,
+            context.string_to_sign,
+        )),
+        _ if aliyun_message.is_empty() => class.advice.to_owned(),
+        _ => format!("{}. Aliyun said: {}", class.advice, redact(aliyun_message)),
+    };
+    let mut error = ConnectorError::new(class.kind, message)
+        .with_provider_code(code)
+        .with_http_status(status)
+        .with_retryable(class.retryable)
+        .with_outcome_unknown(class.outcome_unknown);
+    let field = match class.field {
+        Field::None => None,
+        Field::Named(name) => Some(name),
+        Field::Template => Some(context.template_field.unwrap_or("templates")),
+    };
+    if let Some(field) = field {
+        error = error.with_field(field);
+    }
+    if let Some(request_id) = answer.request_id {
+        error = error.with_request_id(request_id);
+    }
+    Err(error)
+}
+
+/// Aliyun's answer; every other key is ignored.
+#[derive(Deserialize)]
+struct Answer<'a> {
+    #[serde(rename = "Code", default, borrow)]
+    code: Option<Cow<'a, str>>,
+    #[serde(rename = "Message", default, borrow)]
+    message: Option<Cow<'a, str>>,
+    #[serde(rename = "BizId", default, borrow)]
+    biz_id: Option<Cow<'a, str>>,
+    #[serde(rename = "RequestId", default, borrow)]
+    request_id: Option<Cow<'a, str>>,
+}
+
+fn invalid_response(
+    status: u16,
+    body: &[u8],
+    what: &str,
+    redact: &dyn Fn(&str) -> String,
+) -> ConnectorError {
+    let message = if body.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what}; it starts with {:?}", redact(&snippet(body)))
+    };
+    // A 2xx or 5xx may come after the message went out; a 4xx (or 3xx) refused it.
+    let outcome_unknown = (200..300).contains(&status) || status >= 500;
+    ConnectorError::new(ErrorKind::InvalidResponse, message)
+        .with_http_status(status)
+        .with_outcome_unknown(outcome_unknown)
+}
+
+/// The first [`SNIPPET_BYTES`] of `body` as text (lossy), cut at a character boundary.
+pub fn snippet(body: &[u8]) -> Cow<'_, str> {
+    let mut end = body.len().min(SNIPPET_BYTES);
+    if end < body.len() {
+        // Step back over at most three continuation bytes so as not to split a character.
+        let mut back = 0;
+        while back < 3 && end > 0 && body[end] & 0b1100_0000 == 0b1000_0000 {
+            end -= 1;
+            back += 1;
+        }
+    }
+    String::from_utf8_lossy(&body[..end])
+}
+
+/// How one error code is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Class {
+    pub kind: ErrorKind,
+    pub retryable: bool,
+    pub outcome_unknown: bool,
+    pub field: Field,
+    pub special: Special,
+    /// What it means and what to do, for people.
+    pub advice: &'static str,
+}
+
+/// The field an error names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    None,
+    /// A config path or a SendSms parameter name.
+    Named(&'static str),
+    /// The config path of the template code used.
+    Template,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Special {
+    None,
+    SignatureMismatch,
+}
+
+const fn class(kind: ErrorKind, field: Field, advice: &'static str) -> Class {
+    Class {
+        kind,
+        retryable: false,
+        outcome_unknown: matches!(kind, ErrorKind::OutcomeUnknown),
+        field,
+        special: Special::None,
+        advice,
+    }
+}
+
+const THROTTLED: Class = Class {
+    retryable: true,
+    ..class(
+        ErrorKind::RateLimited,
+        Field::None,
+        "Aliyun throttled the request before processing it (API rate over quota); it is safe to send again after a pause",
+    )
+};
+const NONCE_USED: Class = Class {
+    retryable: true,
+    ..class(
+        ErrorKind::Rejected,
+        Field::None,
+        "Aliyun refused a reused signature nonce before processing the request; it is safe to send again with a fresh nonce",
+    )
+};
+const CLOCK: Class = class(
+    ErrorKind::Credentials,
+    Field::None,
+    "Aliyun refused the request timestamp: check the clock of this machine (it must be within 15 minutes of UTC, e.g. run NTP)",
+);
+const SIGNATURE: Class = Class {
+    special: Special::SignatureMismatch,
+    ..class(
+        ErrorKind::Credentials,
+        Field::Named("accessKeySecret"),
+        "the signature does not match",
+    )
+};
+const ACCESS_KEY: Class = class(
+    ErrorKind::Credentials,
+    Field::Named("accessKeyId"),
+    "Aliyun does not know this AccessKey ID or it is disabled: check accessKeyId in the RAM console",
+);
+const SECURITY_TOKEN: Class = class(
+    ErrorKind::Credentials,
+    Field::Named("securityToken"),
+    "Aliyun refused the STS security token (expired or malformed): get fresh STS credentials",
+);
+const PERMISSION: Class = class(
+    ErrorKind::Credentials,
+    Field::Named("accessKeyId"),
+    "the RAM user of this AccessKey may not send SMS: grant it AliyunDysmsFullAccess or a policy allowing dysms:SendSms",
+);
+const NUMBER_LIMIT: Class = class(
+    ErrorKind::RateLimited,
+    Field::None,
+    "Aliyun's per-number or per-account sending limit was reached; do not retry now (default limits per number: 1 a minute, 5 an hour, 10 a day)",
+);
+const BAD_NUMBER: Class = class(
+    ErrorKind::InvalidRequest,
+    Field::Named("PhoneNumbers"),
+    "Aliyun refused the phone number",
+);
+const BAD_PARAMS: Class = class(
+    ErrorKind::InvalidRequest,
+    Field::Named("TemplateParam"),
+    "Aliyun refused the template parameters: they must match the template's variables (verification-code templates take digits and letters only)",
+);
+const SIGN_NAME: Class = class(
+    ErrorKind::InvalidConfig,
+    Field::Named("signName"),
+    "Aliyun refused the sign name: check signName against the approved signatures in the SMS console (verification-code scenario)",
+);
+const TEMPLATE: Class = class(
+    ErrorKind::InvalidConfig,
+    Field::Template,
+    "Aliyun refused the template code: check it against the approved templates in the SMS console (mainland and international templates differ)",
+);
+const ACCOUNT: Class = class(
+    ErrorKind::Account,
+    Field::None,
+    "the Aliyun account cannot send SMS (balance, subscription or account state): the account owner must act in the console",
+);
+const REFUSED: Class = class(
+    ErrorKind::Rejected,
+    Field::None,
+    "Aliyun refused the message for good (content, or the request's source address)",
+);
+const UNKNOWN_OUTCOME: Class = class(
+    ErrorKind::OutcomeUnknown,
+    Field::None,
+    "Aliyun failed internally: the message may or may not have been sent; check delivery (QuerySendDetails) before sending again",
+);
+
+/// Aliyun's error codes. A code ending in `.` matches every code with that prefix, and the prefix
+/// without the dot.
+pub(crate) const CODES: &[(&str, Class)] = &[
+    ("Throttling.", THROTTLED),
+    ("SignatureNonceUsed", NONCE_USED),
+    ("InvalidTimeStamp.", CLOCK),
+    ("SignatureDoesNotMatch", SIGNATURE),
+    ("IncompleteSignature", SIGNATURE),
+    ("InvalidAccessKeyId.", ACCESS_KEY),
+    ("InvalidSecurityToken.", SECURITY_TOKEN),
+    ("Forbidden.RAM", PERMISSION),
+    ("isp.RAM_PERMISSION_DENY", PERMISSION),
+    ("isv.BUSINESS_LIMIT_CONTROL", NUMBER_LIMIT),
+    ("isv.DAY_LIMIT_CONTROL", NUMBER_LIMIT),
+    ("isv.MONTH_LIMIT_CONTROL", NUMBER_LIMIT),
+    ("isv.MOBILE_NUMBER_ILLEGAL", BAD_NUMBER),
+    ("isv.MOBILE_COUNT_OVER_LIMIT", BAD_NUMBER),
+    ("isv.DOMESTIC_NUMBER_NOT_SUPPORTED", BAD_NUMBER),
+    ("isv.TEMPLATE_MISSING_PARAMETERS", BAD_PARAMS),
+    ("isv.INVALID_JSON_PARAM", BAD_PARAMS),
+    ("isv.PARAM_LENGTH_LIMIT", BAD_PARAMS),
+    ("isv.PARAM_NOT_SUPPORT_URL", BAD_PARAMS),
+    ("isv.TEMPLATE_PARAMS_ILLEGAL", BAD_PARAMS),
+    ("isv.INVALID_PARAMETERS", BAD_PARAMS),
+    ("isv.SMS_SIGNATURE_ILLEGAL", SIGN_NAME),
+    ("isv.SIGN_STATE_ILLEGAL", SIGN_NAME),
+    ("isv.SMS_SIGNATURE_SCENE_ILLEGAL", SIGN_NAME),
+    ("isv.EXTEND_CODE_ERROR", SIGN_NAME),
+    ("isv.SMS_TEMPLATE_ILLEGAL", TEMPLATE),
+    ("isv.AMOUNT_NOT_ENOUGH", ACCOUNT),
+    ("isv.OUT_OF_SERVICE", ACCOUNT),
+    ("isv.PRODUCT_UN_SUBSCRIPT", ACCOUNT),
+    ("isv.PRODUCT_UNSUBSCRIBE", ACCOUNT),
+    ("isv.ACCOUNT_NOT_EXISTS", ACCOUNT),
+    ("isv.ACCOUNT_ABNORMAL", ACCOUNT),
+    ("isv.BLACK_KEY_CONTROL_LIMIT", REFUSED),
+    ("isv.SMS_CONTENT_ILLEGAL", REFUSED),
+    ("isv.DENY_IP_RANGE", REFUSED),
+    ("isp.SYSTEM_ERROR", UNKNOWN_OUTCOME),
+    ("InternalError", UNKNOWN_OUTCOME),
+    ("ServiceUnavailable", UNKNOWN_OUTCOME),
+];
+
+/// The class of an error code at an HTTP status; unknown codes by status (5xx: outcome
+/// unknown; anything else: refused).
+pub(crate) fn class_of(code: &str, status: u16) -> Class {
+    let known = CODES
+        .iter()
+        .find(|(pattern, _)| match pattern.strip_suffix('.') {
+            Some(prefix) => {
+                code == prefix || (code.starts_with(pattern) && code.len() > pattern.len())
+            }
+            None => code == *pattern,
+        });
+    match known {
+        Some((_, class)) => *class,
+        None if status >= 500 => UNKNOWN_OUTCOME,
+        None => class(
+            ErrorKind::Rejected,
+            Field::None,
+            "Aliyun refused the request with a code this connector does not know",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_cuts_at_a_character_boundary() {
+        let body = "短".repeat(200); // 3 bytes each: 512 falls inside a character
+        let cut = snippet(body.as_bytes());
+        assert_eq!(cut.len(), 510);
+        assert!(!cut.contains('\u{fffd}'));
+        assert_eq!(snippet(b"short"), "short");
+        assert_eq!(snippet(&[b'a'; 600]).len(), 512);
+        assert_eq!(snippet(&[0xff; 600]).chars().count(), 512, "lossy");
+    }
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        assert_eq!(class_of("Throttling", 400), THROTTLED);
+        assert_eq!(class_of("Throttling.User", 400), THROTTLED);
+        assert_eq!(class_of("Throttling.", 400).kind, ErrorKind::Rejected);
+        assert_eq!(class_of("ThrottlingX", 400).kind, ErrorKind::Rejected);
+        assert_eq!(class_of("Whatever", 503), UNKNOWN_OUTCOME);
+    }
+}

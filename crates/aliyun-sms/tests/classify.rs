@@ -1,0 +1,550 @@
+//! The pure response classifier over Aliyun's whole error table and every malformed answer.
+
+use aliyun_sms::Redactor;
+use aliyun_sms::response::{
+    ClassifyContext, MAX_BODY_BYTES, SNIPPET_BYTES, classify, classify_with, snippet,
+};
+use connector_kit::{ErrorKind, Receipt};
+use serde_json::json;
+
+fn body(code: &str, message: &str) -> Vec<u8> {
+    json!({"Code": code, "Message": message, "RequestId": "8E4A4C2F-REQ"})
+        .to_string()
+        .into_bytes()
+}
+
+#[test]
+fn ok_gives_a_receipt_on_any_status_with_json() {
+    let receipt = classify(
+        200,
+        br#"{"Message":"OK","RequestId":"F655A8D5","Code":"OK","BizId":"900619746936498440^0"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        receipt,
+        Receipt {
+            message_id: Some("900619746936498440^0".into()),
+            request_id: Some("F655A8D5".into())
+        }
+    );
+    let receipt = classify(200, br#"{"Code":"OK","Extra":[1,2,{"a":null}]}"#).unwrap();
+    assert_eq!(receipt, Receipt::default());
+    // Escaped JSON strings are unescaped.
+    let receipt = classify(200, br#"{"Code":"OK","BizId":"a\"b\u00e9"}"#).unwrap();
+    assert_eq!(receipt.message_id.as_deref(), Some("a\"bé"));
+}
+
+use ErrorKind::*;
+
+/// (code, HTTP status, kind, retryable, outcome unknown, field).
+type Row = (
+    &'static str,
+    u16,
+    ErrorKind,
+    bool,
+    bool,
+    Option<&'static str>,
+);
+
+/// Every code of `shared/reference/aliyun-api.md`'s table, plus a few more, with the HTTP status
+/// Aliyun uses.
+const TABLE: &[Row] = &[
+    ("Throttling.User", 400, RateLimited, true, false, None),
+    ("Throttling.Api", 429, RateLimited, true, false, None),
+    ("Throttling", 503, RateLimited, true, false, None),
+    ("SignatureNonceUsed", 400, Rejected, true, false, None),
+    (
+        "InvalidTimeStamp.Expired",
+        400,
+        Credentials,
+        false,
+        false,
+        None,
+    ),
+    (
+        "InvalidTimeStamp.Format",
+        400,
+        Credentials,
+        false,
+        false,
+        None,
+    ),
+    (
+        "SignatureDoesNotMatch",
+        400,
+        Credentials,
+        false,
+        false,
+        Some("accessKeySecret"),
+    ),
+    (
+        "InvalidAccessKeyId.NotFound",
+        404,
+        Credentials,
+        false,
+        false,
+        Some("accessKeyId"),
+    ),
+    (
+        "InvalidAccessKeyId.Inactive",
+        400,
+        Credentials,
+        false,
+        false,
+        Some("accessKeyId"),
+    ),
+    (
+        "InvalidSecurityToken.Expired",
+        400,
+        Credentials,
+        false,
+        false,
+        Some("securityToken"),
+    ),
+    (
+        "Forbidden.RAM",
+        403,
+        Credentials,
+        false,
+        false,
+        Some("accessKeyId"),
+    ),
+    (
+        "isp.RAM_PERMISSION_DENY",
+        200,
+        Credentials,
+        false,
+        false,
+        Some("accessKeyId"),
+    ),
+    (
+        "isv.BUSINESS_LIMIT_CONTROL",
+        200,
+        RateLimited,
+        false,
+        false,
+        None,
+    ),
+    (
+        "isv.DAY_LIMIT_CONTROL",
+        200,
+        RateLimited,
+        false,
+        false,
+        None,
+    ),
+    (
+        "isv.MONTH_LIMIT_CONTROL",
+        200,
+        RateLimited,
+        false,
+        false,
+        None,
+    ),
+    (
+        "isv.MOBILE_NUMBER_ILLEGAL",
+        200,
+        InvalidRequest,
+        false,
+        false,
+        Some("PhoneNumbers"),
+    ),
+    (
+        "isv.MOBILE_COUNT_OVER_LIMIT",
+        200,
+        InvalidRequest,
+        false,
+        false,
+        Some("PhoneNumbers"),
+    ),
+    (
+        "isv.DOMESTIC_NUMBER_NOT_SUPPORTED",
+        200,
+        InvalidRequest,
+        false,
+        false,
+        Some("PhoneNumbers"),
+    ),
+    (
+        "isv.TEMPLATE_MISSING_PARAMETERS",
+        200,
+        InvalidRequest,
+        false,
+        false,
+        Some("TemplateParam"),
+    ),
+    (
+        "isv.INVALID_JSON_PARAM",
+        200,
+        InvalidRequest,
+        false,
+        false,
+        Some("TemplateParam"),
+    ),
+    (
+        "isv.PARAM_LENGTH_LIMIT",
+        200,
+        InvalidRequest,
+        false,
+        false,
+        Some("TemplateParam"),
+    ),
+    (
+        "isv.PARAM_NOT_SUPPORT_URL",
+        200,
+        InvalidRequest,
+        false,
+        false,
+        Some("TemplateParam"),
+    ),
+    (
+        "isv.TEMPLATE_PARAMS_ILLEGAL",
+        200,
+        InvalidRequest,
+        false,
+        false,
+        Some("TemplateParam"),
+    ),
+    (
+        "isv.INVALID_PARAMETERS",
+        200,
+        InvalidRequest,
+        false,
+        false,
+        Some("TemplateParam"),
+    ),
+    (
+        "isv.SMS_SIGNATURE_ILLEGAL",
+        200,
+        InvalidConfig,
+        false,
+        false,
+        Some("signName"),
+    ),
+    (
+        "isv.SIGN_STATE_ILLEGAL",
+        200,
+        InvalidConfig,
+        false,
+        false,
+        Some("signName"),
+    ),
+    (
+        "isv.SMS_SIGNATURE_SCENE_ILLEGAL",
+        200,
+        InvalidConfig,
+        false,
+        false,
+        Some("signName"),
+    ),
+    (
+        "isv.EXTEND_CODE_ERROR",
+        200,
+        InvalidConfig,
+        false,
+        false,
+        Some("signName"),
+    ),
+    (
+        "isv.SMS_TEMPLATE_ILLEGAL",
+        200,
+        InvalidConfig,
+        false,
+        false,
+        Some("templates"),
+    ),
+    ("isv.AMOUNT_NOT_ENOUGH", 200, Account, false, false, None),
+    ("isv.OUT_OF_SERVICE", 200, Account, false, false, None),
+    ("isv.PRODUCT_UN_SUBSCRIPT", 200, Account, false, false, None),
+    ("isv.PRODUCT_UNSUBSCRIBE", 200, Account, false, false, None),
+    ("isv.ACCOUNT_NOT_EXISTS", 200, Account, false, false, None),
+    ("isv.ACCOUNT_ABNORMAL", 200, Account, false, false, None),
+    (
+        "isv.BLACK_KEY_CONTROL_LIMIT",
+        200,
+        Rejected,
+        false,
+        false,
+        None,
+    ),
+    ("isv.SMS_CONTENT_ILLEGAL", 200, Rejected, false, false, None),
+    ("isv.DENY_IP_RANGE", 200, Rejected, false, false, None),
+    ("isp.SYSTEM_ERROR", 200, OutcomeUnknown, false, true, None),
+    ("InternalError", 500, OutcomeUnknown, false, true, None),
+    ("ServiceUnavailable", 503, OutcomeUnknown, false, true, None),
+    // Codes this connector does not know: by status.
+    ("isv.SOMETHING_NEW", 200, Rejected, false, false, None),
+    ("Forbidden.Something", 403, Rejected, false, false, None),
+    ("Gateway.Unknown", 502, OutcomeUnknown, false, true, None),
+];
+
+#[test]
+fn every_code_of_the_table_maps_to_its_class() {
+    for &(code, status, kind, retryable, unknown, field) in TABLE {
+        let err = classify(status, &body(code, "what Aliyun said")).unwrap_err();
+        assert_eq!(err.kind(), kind, "{code}");
+        assert_eq!(err.is_retryable(), retryable, "{code} retryable");
+        assert_eq!(err.outcome_unknown(), unknown, "{code} outcome unknown");
+        assert_eq!(err.field(), field, "{code} field");
+        assert_eq!(err.provider_code(), Some(code));
+        assert_eq!(err.request_id(), Some("8E4A4C2F-REQ"), "{code}");
+        assert_eq!(err.http_status(), Some(status), "{code}");
+        if code != "SignatureDoesNotMatch" {
+            assert!(
+                err.message().ends_with("Aliyun said: what Aliyun said"),
+                "{code}: {}",
+                err.message()
+            );
+        }
+        assert!(!err.message().is_empty());
+    }
+}
+
+#[test]
+fn advice_tells_what_to_do() {
+    for (code, advice) in [
+        ("InvalidTimeStamp.Expired", "check the clock"),
+        ("Throttling.User", "safe to send again"),
+        ("isv.BUSINESS_LIMIT_CONTROL", "do not retry now"),
+        ("isv.SMS_TEMPLATE_ILLEGAL", "approved templates"),
+        (
+            "isp.SYSTEM_ERROR",
+            "check delivery (QuerySendDetails) before sending again",
+        ),
+        ("Forbidden.RAM", "AliyunDysmsFullAccess"),
+    ] {
+        let err = classify(200, &body(code, "x")).unwrap_err();
+        assert!(err.message().contains(advice), "{code}: {}", err.message());
+    }
+    let limited = classify(
+        200,
+        &body("isv.BUSINESS_LIMIT_CONTROL", "触发分钟级流控Permits:1"),
+    )
+    .unwrap_err();
+    assert_eq!(limited.logto_code(), "rate_limit_exceeded");
+    assert!(limited.to_string().contains("触发分钟级流控Permits:1"));
+    assert!(
+        limited
+            .to_string()
+            .ends_with("(code isv.BUSINESS_LIMIT_CONTROL, HTTP 200, request id 8E4A4C2F-REQ)")
+    );
+    let no_message = classify(200, br#"{"Code":"isv.OUT_OF_SERVICE"}"#).unwrap_err();
+    assert!(!no_message.message().contains("Aliyun said"));
+    assert_eq!(no_message.request_id(), None);
+}
+
+#[test]
+fn template_errors_name_the_template_used() {
+    let context = ClassifyContext {
+        template_field: Some("templates[1].templateCode.overseas"),
+        ..Default::default()
+    };
+    let err = classify_with(200, &body("isv.SMS_TEMPLATE_ILLEGAL", "x"), &context).unwrap_err();
+    assert_eq!(err.field(), Some("templates[1].templateCode.overseas"));
+}
+
+#[test]
+fn answers_that_are_not_aliyuns_json() {
+    // (status, body, part of the message, outcome unknown)
+    let cases: &[(u16, &[u8], &str, bool)] = &[
+        (
+            200,
+            b"<html>hello</html>",
+            "not Aliyun's JSON; it starts with \"<html>hello</html>\"",
+            true,
+        ),
+        (
+            502,
+            b"<html><body>Bad Gateway</body></html>",
+            "not Aliyun's JSON",
+            true,
+        ),
+        (503, b"", "the answer is empty", true),
+        (500, b"  \n", "the answer is empty", true),
+        (200, b"", "the answer is empty", true),
+        (
+            403,
+            b"<html>Forbidden by proxy</html>",
+            "not Aliyun's JSON",
+            false,
+        ),
+        (404, b"Not Found", "not Aliyun's JSON", false),
+        (302, b"", "the answer is empty", false),
+        (
+            200,
+            br#"{"Code":"OK","BizId":"12"#,
+            "not Aliyun's JSON",
+            true,
+        ),
+        (200, br#"["Code","OK"]"#, "not Aliyun's JSON", true),
+        (200, br#"{"Code":7}"#, "not Aliyun's JSON", true),
+        (
+            200,
+            br#"{"Message":"OK","RequestId":"R1"}"#,
+            "has no Code",
+            true,
+        ),
+        (
+            400,
+            br#"{"Message":"bad","RequestId":"R1"}"#,
+            "has no Code",
+            false,
+        ),
+        (200, br#"{"Code":null}"#, "has no Code", true),
+        (200, b"\xff\xfe\x00garbage", "not Aliyun's JSON", true),
+    ];
+    for &(status, body, part, unknown) in cases {
+        let err = classify(status, body).unwrap_err();
+        let name = String::from_utf8_lossy(body);
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{status} {name}");
+        assert_eq!(err.http_status(), Some(status), "{name}");
+        assert_eq!(err.outcome_unknown(), unknown, "{status} {name}");
+        assert!(!err.is_retryable());
+        assert!(
+            err.message().contains(part),
+            "{status} {name}: {}",
+            err.message()
+        );
+    }
+}
+
+#[test]
+fn oversized_bodies_are_refused_unparsed_with_a_512_byte_snippet() {
+    let mut big = br#"{"Code":"OK","Message":""#.to_vec();
+    big.resize(MAX_BODY_BYTES + 1, b'a');
+    let err = classify(200, &big).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert!(
+        err.message()
+            .starts_with("the answer is larger than 64 KiB"),
+        "{}",
+        err.message()
+    );
+    assert!(err.outcome_unknown());
+    assert!(
+        err.message().len() < SNIPPET_BYTES + 100,
+        "{}",
+        err.message().len()
+    );
+
+    // Exactly at the cap is still read.
+    let mut at_cap = br#"{"Code":"OK","Message":""#.to_vec();
+    at_cap.resize(MAX_BODY_BYTES - 2, b'a');
+    at_cap.extend_from_slice(br#""}"#);
+    assert_eq!(at_cap.len(), MAX_BODY_BYTES);
+    assert!(classify(200, &at_cap).is_ok());
+}
+
+#[test]
+fn the_snippet_is_at_most_512_bytes_cut_at_a_character_boundary() {
+    let html = format!("<html>{}</html>", "错误".repeat(300));
+    let cut = snippet(html.as_bytes());
+    assert!(
+        cut.len() <= SNIPPET_BYTES && cut.len() >= SNIPPET_BYTES - 3,
+        "{}",
+        cut.len()
+    );
+    assert!(!cut.contains('\u{fffd}'));
+    assert!(html.starts_with(cut.as_ref()));
+    let err = classify(502, html.as_bytes()).unwrap_err();
+    assert!(err.message().contains(&format!("{cut:?}")));
+}
+
+fn string_to_sign(params: &[(&str, &str)]) -> String {
+    let cqs = aliyun_sign::rpc::canonicalized_query_string(params);
+    aliyun_sign::rpc::string_to_sign("POST", &cqs)
+}
+
+#[test]
+fn signature_mismatch_says_whether_the_secret_or_the_request_is_wrong() {
+    let ours = string_to_sign(&[
+        ("AccessKeyId", "testid"),
+        ("PhoneNumbers", "8613800138000"),
+        ("SecurityToken", "CanaryToken77"),
+        ("SignName", "Logto"),
+        ("TemplateCode", "SMS_1"),
+    ]);
+    let redactor = Redactor::new(["CanaryToken77"]);
+    let context = ClassifyContext {
+        string_to_sign: Some(&ours),
+        template_field: None,
+        redactor: Some(&redactor),
+    };
+    let answer = |server: &str| {
+        body(
+            "SignatureDoesNotMatch",
+            &format!(
+                "Specified signature is not matched with our calculation. server string to sign is:{server}"
+            ),
+        )
+    };
+
+    let err = classify_with(400, &answer(&ours), &context).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Credentials);
+    assert_eq!(err.field(), Some("accessKeySecret"));
+    assert!(
+        err.message().contains("the AccessKey secret is wrong"),
+        "{}",
+        err.message()
+    );
+    assert!(!err.message().contains("CanaryToken77"));
+
+    let changed = string_to_sign(&[
+        ("AccessKeyId", "testid"),
+        ("PhoneNumbers", "8613800138000"),
+        ("SecurityToken", "CanaryToken77"),
+        ("SignName", "Logto Ltd"),
+        ("X-Forwarded", "1"),
+    ]);
+    let err = classify_with(400, &answer(&changed), &context).unwrap_err();
+    let message = err.message();
+    assert!(message.contains("changed it on the way"), "{message}");
+    assert!(
+        message.contains("changed: SignName (ours `Logto`, Aliyun's `Logto Ltd`)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("missing at Aliyun: TemplateCode"),
+        "{message}"
+    );
+    assert!(
+        message.contains("added on the way: X-Forwarded"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("CanaryToken77") && !message.contains("13800138000"),
+        "{message}"
+    );
+    assert_eq!(err.request_id(), Some("8E4A4C2F-REQ"));
+}
+
+#[test]
+fn text_kept_from_an_answer_is_redacted() {
+    let redactor = Redactor::new(["Canary/Secret+1"]);
+    let context = ClassifyContext {
+        redactor: Some(&redactor),
+        ..Default::default()
+    };
+    let echo = b"<html>you sent AccessKeySecret=Canary%2FSecret%2B1 and Canary/Secret+1</html>";
+    let err = classify_with(502, echo, &context).unwrap_err();
+    assert!(!err.message().contains("Canary"), "{}", err.message());
+    assert!(err.message().contains("** redacted **"));
+    let err = classify_with(
+        200,
+        &body("isv.INVALID_PARAMETERS", "bad Canary/Secret+1"),
+        &context,
+    )
+    .unwrap_err();
+    assert!(!err.message().contains("Canary"), "{}", err.message());
+}
+
+#[test]
+fn classify_never_panics_on_arbitrary_input() {
+    use proptest::prelude::*;
+    proptest!(ProptestConfig::with_cases(512), |(status in 0u16..1000, body in proptest::collection::vec(any::<u8>(), 0..700))| {
+        let _ = classify(status, &body);
+    });
+    proptest!(ProptestConfig::with_cases(256), |(code in "\\PC{0,30}", message in "\\PC{0,60}", status in 100u16..600)| {
+        let _ = classify(status, &body(&code, &message));
+    });
+}

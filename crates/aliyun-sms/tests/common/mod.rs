@@ -1,0 +1,244 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, missing_docs)]
+
+use std::time::Duration;
+
+use aliyun_sign::encode::percent_decode;
+use aliyun_sign::{rpc, v3};
+use aliyun_sms::{AliyunSmsConfig, AliyunSmsConnector, Backoff};
+use serde_json::{Value, json};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+pub const ID: &str = "testid";
+pub const SECRET: &str = "testsecret";
+
+/// The four required templates, `SignIn` with a china/overseas pair, plus `MfaVerification`.
+pub fn templates() -> Value {
+    json!([
+        {"usageType": "Register", "templateCode": "SMS_REGISTER"},
+        {"usageType": "SignIn", "templateCode": {"china": "SMS_SIGNIN_CN", "overseas": "SMS_SIGNIN_INTL"}},
+        {"usageType": "ForgotPassword", "templateCode": "SMS_FORGOT"},
+        {"usageType": "Generic", "templateCode": "SMS_GENERIC", "type": 2},
+        {"usageType": "MfaVerification", "templateCode": "SMS_MFA"}
+    ])
+}
+
+/// A full config pointed at `endpoint`, with `extra` keys merged in.
+pub fn config_json(endpoint: &str, extra: Value) -> String {
+    let mut config = json!({
+        "accessKeyId": ID,
+        "accessKeySecret": SECRET,
+        "signName": "Logto",
+        "templates": templates(),
+        "endpoint": endpoint,
+    });
+    if let (Some(config), Some(extra)) = (config.as_object_mut(), extra.as_object()) {
+        for (key, value) in extra {
+            config.insert(key.clone(), value.clone());
+        }
+    }
+    config.to_string()
+}
+
+pub fn config(endpoint: &str, extra: Value) -> AliyunSmsConfig {
+    AliyunSmsConfig::from_json_with_env(&config_json(endpoint, extra), |_| None)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A connector with a 1 ms backoff so retries do not slow the tests.
+pub fn connector(endpoint: &str, extra: Value) -> AliyunSmsConnector {
+    AliyunSmsConnector::new(config(endpoint, extra))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_backoff(fast_backoff())
+}
+
+pub fn fast_backoff() -> Backoff {
+    Backoff {
+        base: Duration::from_millis(1),
+        cap: Duration::from_millis(5),
+    }
+}
+
+pub fn ok_body(biz_id: &str) -> String {
+    json!({"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": format!("req-{biz_id}")})
+        .to_string()
+}
+
+pub fn error_body(code: &str, message: &str) -> String {
+    json!({"Code": code, "Message": message, "RequestId": "REQ-ERR-1"}).to_string()
+}
+
+/// A server that answers every POST / with `response`.
+pub async fn server_answering(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/"))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
+pub async fn received(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+/// A form body as (name, value) pairs, in order.
+pub fn form(body: &[u8]) -> Vec<(String, String)> {
+    let body = std::str::from_utf8(body).expect("UTF-8 body");
+    body.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (
+                percent_decode(name).expect("encoded name"),
+                percent_decode(value).expect("encoded value"),
+            )
+        })
+        .collect()
+}
+
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Checks a received V1 request's signature the way Aliyun does, from what was received.
+pub fn verify_v1(request: &Request, secret: &str) -> bool {
+    let params = form(&request.body);
+    let Some(signature) = param(&params, "Signature") else {
+        return false;
+    };
+    let cqs = rpc::canonicalized_query_string(&params);
+    let string_to_sign = rpc::string_to_sign(request.method.as_str(), &cqs);
+    rpc::verify_signature(secret, &string_to_sign, signature)
+}
+
+/// Checks a received V3 request's signature from what was received: the signed headers named
+/// in `Authorization`, their received values, the received body.
+pub fn verify_v3(request: &Request, id: &str, secret: &str) -> bool {
+    let Some(authorization) = header(request, "authorization") else {
+        return false;
+    };
+    let Some(rest) = authorization.strip_prefix("ACS3-HMAC-SHA256 ") else {
+        return false;
+    };
+    let mut credential = None;
+    let mut signed_headers = None;
+    let mut signature = None;
+    for part in rest.split(',') {
+        match part.split_once('=') {
+            Some(("Credential", v)) => credential = Some(v),
+            Some(("SignedHeaders", v)) => signed_headers = Some(v),
+            Some(("Signature", v)) => signature = Some(v),
+            _ => return false,
+        }
+    }
+    let (Some(credential), Some(signed_headers), Some(signature)) =
+        (credential, signed_headers, signature)
+    else {
+        return false;
+    };
+    if credential != id {
+        return false;
+    }
+    let payload = v3::hashed_payload(&request.body);
+    if header(request, "x-acs-content-sha256") != Some(payload.as_str()) {
+        return false;
+    }
+    let mut headers = Vec::new();
+    for name in signed_headers.split(';') {
+        let Some(value) = header(request, name) else {
+            return false;
+        };
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    let query: Vec<(String, String)> = request
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let (canonical_headers, signed) = v3::canonical_headers(&headers);
+    let canonical_request = v3::canonical_request(
+        request.method.as_str(),
+        request.url.path(),
+        &v3::canonical_query_string(&query),
+        &canonical_headers,
+        &signed,
+        &payload,
+    );
+    v3::verify_signature(secret, &v3::string_to_sign(&canonical_request), signature)
+}
+
+/// Everything written by a `tracing` subscriber, for assertions on log output.
+#[derive(Clone, Default)]
+pub struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Capture {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// Installs a subscriber that records every event and span of every crate at TRACE level on
+    /// this thread (use a current-thread runtime); dropping the guard uninstalls it.
+    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+}
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Answers `SignatureDoesNotMatch` with the string-to-sign computed from what was received, as
+/// Aliyun does; `tamper` changes the received parameters first (a proxy on the way).
+pub struct SignatureMismatch {
+    pub tamper: fn(&mut Vec<(String, String)>),
+}
+
+impl wiremock::Respond for SignatureMismatch {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut params = form(&request.body);
+        (self.tamper)(&mut params);
+        let cqs = rpc::canonicalized_query_string(&params);
+        let server = rpc::string_to_sign(request.method.as_str(), &cqs);
+        ResponseTemplate::new(400).set_body_string(error_body(
+            "SignatureDoesNotMatch",
+            &format!(
+                "Specified signature is not matched with our calculation. server string to sign is:{server}"
+            ),
+        ))
+    }
+}
+
+/// A port on 127.0.0.1 with nothing listening: connections are refused.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}

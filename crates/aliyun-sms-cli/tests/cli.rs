@@ -1,0 +1,331 @@
+//! The `aliyun-sms` binary, run as a user runs it.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn aliyun_sms() -> Command {
+    let mut command = Command::cargo_bin("aliyun-sms").expect("the binary is built");
+    command.env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID");
+    command.env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    command.env_remove("ALIBABA_CLOUD_SECURITY_TOKEN");
+    command
+}
+
+fn stdout_json(output: &std::process::Output) -> Value {
+    let text = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn send_delivers_a_code_through_the_embedded_emulator() {
+    let output = aliyun_sms()
+        .args(["send", "--to", "+86 138 0013 8000", "--code", "482910"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("Sent SignIn code 482910 to +8613800138000"),
+        "{text}"
+    );
+    assert!(text.contains("【Demo】您的登录验证码为482910"), "{text}");
+    assert!(
+        text.contains("BizId") && text.contains("RequestId"),
+        "{text}"
+    );
+}
+
+#[test]
+fn send_json_picks_the_overseas_template_and_a_random_six_digit_code() {
+    let output = aliyun_sms()
+        .args([
+            "--json",
+            "send",
+            "--to",
+            "+1 862 401 7194",
+            "--usage",
+            "Register",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report = stdout_json(&output);
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["usageType"], "Register");
+    let code = report["code"].as_str().unwrap();
+    assert!(
+        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+        "{code}"
+    );
+    let shown = report["phoneShows"][0].as_str().unwrap();
+    assert!(
+        shown.starts_with("【Demo】Your verification code is") && shown.contains(code),
+        "{shown}"
+    );
+    assert!(report["bizId"].as_str().is_some_and(|id| !id.is_empty()));
+}
+
+#[test]
+fn send_refuses_a_bad_number_with_the_field_and_exit_code_2() {
+    let output = aliyun_sms()
+        .args(["--json", "send", "--to", "12ab"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let report = stdout_json(&output);
+    assert_eq!(report["error"]["kind"], "invalid_request");
+    assert_eq!(report["error"]["field"], "to");
+}
+
+#[test]
+fn send_reports_the_emulators_refusal_with_code_and_request_id() {
+    // A code of 7 characters breaks the verification-code template's rule (4 to 6).
+    let output = aliyun_sms()
+        .args(["--json", "send", "--to", "13800138000", "--code", "1234567"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let report = stdout_json(&output);
+    assert_eq!(report["error"]["code"], "isv.TEMPLATE_PARAMS_ILLEGAL");
+    assert!(
+        report["error"]["requestId"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+}
+
+#[test]
+fn send_with_a_config_uses_its_endpoint_and_reports_failures() {
+    // Port 9 on loopback: nothing listens, so the connection is refused before anything is
+    // sent; with one attempt the error is a transport error, safe to retry.
+    let config = temp_file(
+        "refused.json",
+        r#"{"accessKeyId":"id","accessKeySecret":"canary-secret-do-not-print","signName":"Demo",
+            "templates":[{"usageType":"Register","templateCode":"SMS_1"},{"usageType":"SignIn","templateCode":"SMS_2"},
+                         {"usageType":"ForgotPassword","templateCode":"SMS_3"},{"usageType":"Generic","templateCode":"SMS_4"}],
+            "endpoint":"http://127.0.0.1:9","maxAttempts":1}"#,
+    );
+    let output = aliyun_sms()
+        .args(["send", "--to", "13800138000", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("kind        transport"), "{stderr}");
+    assert!(!stderr.contains("canary-secret"), "{stderr}");
+}
+
+#[test]
+fn check_config_accepts_the_logto_sample() {
+    let config = temp_file(
+        "good.json",
+        r#"{
+          "accessKeyId": "LTAI5tExample",
+          "accessKeySecret": "secret",
+          "signName": "Logto",
+          "templates": [
+            { "usageType": "SignIn", "templateCode": "SMS_123" },
+            { "usageType": "Register", "templateCode": { "china": "SMS_456", "overseas": "SMS_789" } },
+            { "usageType": "ForgotPassword", "templateCode": "SMS_234", "type": 2 },
+            { "usageType": "Generic", "templateCode": "SMS_345" }
+          ],
+          "strictPhoneRegionNumberCheck": false
+        }"#,
+    );
+    let output = aliyun_sms()
+        .arg("check-config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .ends_with("valid\n")
+    );
+}
+
+#[test]
+fn check_config_prints_every_problem_with_its_path() {
+    let config = temp_file(
+        "bad.json",
+        r#"{
+          "accesKeyId": "typo",
+          "accessKeySecret": "",
+          "signName": "Logto",
+          "templates": [
+            { "usageType": "SignIn", "templateCode": "SMS_123" },
+            { "usageType": "Signin", "templateCode": "SMS_456" },
+            { "usageType": "SignIn", "templateCode": "" }
+          ],
+          "endpoint": "http://dysmsapi.aliyuncs.com"
+        }"#,
+    );
+    let output = aliyun_sms()
+        .args(["--json", "check-config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let report = stdout_json(&output);
+    let paths: Vec<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "accesKeyId",
+        "accessKeySecret",
+        "templates[1].usageType",
+        "templates[2].usageType",
+        "templates[2].templateCode",
+        "templates",
+        "endpoint",
+    ] {
+        assert!(paths.contains(&expected), "{expected} not in {paths:?}");
+    }
+
+    let text = aliyun_sms()
+        .arg("check-config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(text.stderr).unwrap();
+    assert!(stderr.contains("templates[1].usageType: "), "{stderr}");
+    assert!(
+        stderr.contains("SignIn, ForgotPassword"),
+        "lists the valid usage types: {stderr}"
+    );
+}
+
+#[test]
+fn check_config_reports_an_unreadable_file() {
+    let output = aliyun_sms()
+        .args(["check-config", "/nonexistent/config.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("cannot read")
+    );
+}
+
+/// The published SMS example of Alibaba's docs (`doc-sms-sendsms-get` in the shared vectors).
+#[test]
+fn sign_explains_the_published_example() {
+    let params = [
+        "AccessKeyId=testId",
+        "Action=SendSms",
+        "Format=XML",
+        "OutId=123",
+        "PhoneNumbers=15300000001",
+        "RegionId=cn-hangzhou",
+        "SignName=阿里云短信测试专用",
+        "SignatureMethod=HMAC-SHA1",
+        "SignatureNonce=45e25e9b-0a6f-4070-8c85-2956eda1b466",
+        "SignatureVersion=1.0",
+        "TemplateCode=SMS_71390007",
+        r#"TemplateParam={"customer":"test"}"#,
+        "Timestamp=2017-07-12T02:42:19Z",
+        "Version=2017-05-25",
+    ];
+    let mut command = aliyun_sms();
+    command.args([
+        "--json",
+        "sign",
+        "--method",
+        "GET",
+        "--secret",
+        "testSecret",
+    ]);
+    for param in params {
+        command.args(["--param", param]);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report = stdout_json(&output);
+    assert_eq!(report["signature"], "zJDF+Lrzhj/ThnlvIToysFRq6t4=");
+    assert!(
+        report["stringToSign"]
+            .as_str()
+            .unwrap()
+            .starts_with("GET&%2F&AccessKeyId%3DtestId%26Action%3DSendSms")
+    );
+    assert!(
+        report["signedQueryString"]
+            .as_str()
+            .unwrap()
+            .ends_with("&Signature=zJDF%2BLrzhj%2FThnlvIToysFRq6t4%3D")
+    );
+}
+
+/// The captured Logto request of `shared/reference/logto-aliyun-sms.md`, with the common
+/// parameters added by `--access-key-id`, `--timestamp` and `--nonce`.
+#[test]
+fn sign_adds_the_common_parameters_and_matches_logto() {
+    let output = aliyun_sms()
+        .args([
+            "sign",
+            "--secret",
+            "testsecret",
+            "--access-key-id",
+            "testid",
+        ])
+        .args([
+            "--timestamp",
+            "2024-05-01T08:09:10Z",
+            "--nonce",
+            "c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c",
+        ])
+        .args([
+            "--param",
+            "Action=SendSms",
+            "--param",
+            "Format=json",
+            "--param",
+            "RegionId=cn-hangzhou",
+        ])
+        .args([
+            "--param",
+            "Version=2017-05-25",
+            "--param",
+            "PhoneNumbers=8613800138000",
+        ])
+        .args([
+            "--param",
+            "SignName=Logto",
+            "--param",
+            "TemplateCode=SMS_SignIn",
+        ])
+        .args(["--param", r#"TemplateParam={"code":"123456"}"#])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("EU0Gt3+E/Gtmps8TGPjSQaKcVl8="), "{text}");
+    assert!(
+        !text.contains("testsecret"),
+        "the secret is never printed: {text}"
+    );
+}
+
+#[test]
+fn sign_rejects_a_parameter_without_a_name() {
+    let output = aliyun_sms()
+        .args(["sign", "--secret", "s", "--param", "=value"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

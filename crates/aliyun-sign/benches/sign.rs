@@ -48,6 +48,9 @@ fn benches(c: &mut Criterion) {
     group.bench_function("RpcSigner::sign", |b| {
         b.iter(|| signer.sign(black_box("POST"), black_box(&SEND_SMS), TIMESTAMP, NONCE))
     });
+    group.bench_function("RpcSigner::sign_form", |b| {
+        b.iter(|| signer.sign_form(black_box("POST"), black_box(&SEND_SMS), TIMESTAMP, NONCE))
+    });
     group.bench_function("rpc::sign", |b| {
         b.iter(|| {
             rpc::sign(

@@ -127,6 +127,19 @@ impl RpcSigner {
         sign_params(self.mac.clone(), method, params)
     }
 
+    /// Like [`sign`](Self::sign) without building the owned parameter list: the hot path for
+    /// a caller that only needs the form body (and the string-to-sign for diagnostics).
+    pub fn sign_form<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        method: &str,
+        action_params: &[(K, V)],
+        timestamp: &str,
+        nonce: &str,
+    ) -> SignedRpcForm {
+        let params = signed_params(action_params, &self.credentials, timestamp, nonce);
+        sign_form_params(self.mac.clone(), method, &params)
+    }
+
     /// Same as [`signature`] with this signer's secret.
     pub fn signature(&self, string_to_sign: &str) -> String {
         sign_string(self.mac.clone(), string_to_sign)
@@ -170,16 +183,38 @@ impl SignedRpcRequest {
     /// The canonicalized query string + `&Signature=` + the percent-encoded signature: usable as
     /// an `application/x-www-form-urlencoded` body or as a query string.
     pub fn to_form_body(&self) -> String {
-        let cqs = &self.canonicalized_query_string;
-        let mut out = String::with_capacity(cqs.len() + 11 + encoded_len(&self.signature));
-        out.push_str(cqs);
-        if !cqs.is_empty() {
-            out.push('&');
-        }
-        out.push_str("Signature=");
-        percent_encode_into(&self.signature, &mut out);
-        out
+        form_body(&self.canonicalized_query_string, &self.signature)
     }
+}
+
+/// A signed V1 request without the parameter list ([`RpcSigner::sign_form`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRpcForm {
+    /// The canonicalized query string.
+    pub canonicalized_query_string: String,
+    /// The string to sign.
+    pub string_to_sign: String,
+    /// The Base64 signature, not percent-encoded.
+    pub signature: String,
+}
+
+impl SignedRpcForm {
+    /// Same as [`SignedRpcRequest::to_form_body`].
+    pub fn to_form_body(&self) -> String {
+        form_body(&self.canonicalized_query_string, &self.signature)
+    }
+}
+
+fn form_body(canonicalized_query_string: &str, signature: &str) -> String {
+    let cqs = canonicalized_query_string;
+    let mut out = String::with_capacity(cqs.len() + 11 + encoded_len(signature));
+    out.push_str(cqs);
+    if !cqs.is_empty() {
+        out.push('&');
+    }
+    out.push_str("Signature=");
+    percent_encode_into(signature, &mut out);
+    out
 }
 
 fn keyed_mac(access_key_secret: &str) -> HmacSha1 {
@@ -236,9 +271,22 @@ fn signed_params<'a, K: AsRef<str>, V: AsRef<str>>(
     params
 }
 
-fn sign_params(mac: HmacSha1, method: &str, params: Vec<Param<'_>>) -> SignedRpcRequest {
-    let (canonicalized_query_string, string_to_sign) = query_and_string_to_sign(method, &params);
+fn sign_form_params(mac: HmacSha1, method: &str, params: &[Param<'_>]) -> SignedRpcForm {
+    let (canonicalized_query_string, string_to_sign) = query_and_string_to_sign(method, params);
     let signature = sign_string(mac, &string_to_sign);
+    SignedRpcForm {
+        canonicalized_query_string,
+        string_to_sign,
+        signature,
+    }
+}
+
+fn sign_params(mac: HmacSha1, method: &str, params: Vec<Param<'_>>) -> SignedRpcRequest {
+    let SignedRpcForm {
+        canonicalized_query_string,
+        string_to_sign,
+        signature,
+    } = sign_form_params(mac, method, &params);
     let params = params
         .iter()
         .map(|p| (p.name().to_owned(), p.value().to_owned()))

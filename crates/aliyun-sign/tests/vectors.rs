@@ -221,6 +221,25 @@ fn rpc_v1_every_vector_every_stage() {
         );
         let by_signer = signer.sign(&v.method, &action_params, timestamp, nonce);
         assert_eq!(by_signer, signed, "vector `{id}`, stage `RpcSigner::sign`");
+        let form = signer.sign_form(&v.method, &action_params, timestamp, nonce);
+        assert_eq!(
+            (
+                form.canonicalized_query_string.as_str(),
+                form.string_to_sign.as_str(),
+                form.signature.as_str()
+            ),
+            (
+                signed.canonicalized_query_string.as_str(),
+                signed.string_to_sign.as_str(),
+                signed.signature.as_str()
+            ),
+            "vector `{id}`, stage `RpcSigner::sign_form`"
+        );
+        assert_eq!(
+            form.to_form_body(),
+            signed.to_form_body(),
+            "vector `{id}`, stage `SignedRpcForm::to_form_body`"
+        );
 
         run += 1;
     }

@@ -32,6 +32,17 @@ pub struct BenchArgs {
     /// The signature version the connector uses.
     #[arg(long, default_value = "v1", value_parser = ["v1", "v3"])]
     signature: String,
+    /// The tokio runtime the client runs on: `multi` (one worker per core) or `current`
+    /// (one thread, as in a service that shards work per core).
+    #[arg(long, default_value = "multi", value_parser = ["multi", "current"])]
+    runtime: String,
+}
+
+impl BenchArgs {
+    /// Whether the client runs on a single-threaded runtime.
+    pub fn single_thread(&self) -> bool {
+        self.runtime == "current"
+    }
 }
 
 /// What the canned server answers to every SendSms: success, at once.
@@ -128,13 +139,13 @@ fn spawn_canned_server() -> std::io::Result<(ChildServer, u16)> {
     Ok((child, port))
 }
 
-/// CPU seconds (user + system) this process has used, from /proc (Linux).
-fn cpu_seconds() -> Option<f64> {
+/// CPU seconds (user, system) this process has used, from /proc (Linux; 100 ticks a second).
+fn cpu_seconds() -> Option<(f64, f64)> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok().map(|t| t / 100.0);
+    Some((ticks(11)?, ticks(12)?))
 }
 
 /// Peak resident memory of this process in MiB, from /proc (Linux).
@@ -208,7 +219,7 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
     let wall = started.elapsed();
     let cpu = cpu_before
         .zip(cpu_seconds())
-        .map(|(before, after)| after - before);
+        .map(|(before, after)| (after.0 - before.0, after.1 - before.1));
     latencies.sort_unstable();
 
     let connections = stats_connections(&endpoint)
@@ -222,12 +233,15 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
         "messages": args.messages,
         "concurrency": args.concurrency,
         "signature": args.signature,
+        "runtime": args.runtime,
         "failures": failures,
         "wallSeconds": wall.as_secs_f64(),
         "sendsPerSecond": sends / wall.as_secs_f64(),
         "p50Ms": percentile(&latencies, 0.50).as_secs_f64() * 1e3,
         "p99Ms": percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-        "cpuSecondsPer10k": cpu.map(|c| c * 10_000.0 / sends),
+        "cpuSecondsPer10k": cpu.map(|(user, system)| (user + system) * 10_000.0 / sends),
+        "userCpuSecondsPer10k": cpu.map(|(user, _)| user * 10_000.0 / sends),
+        "systemCpuSecondsPer10k": cpu.map(|(_, system)| system * 10_000.0 / sends),
         "peakRssMib": peak_rss_mib(),
         "connectionsOpened": connections,
     });
@@ -235,14 +249,16 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
         println!("{report}");
     } else {
         println!(
-            "{} sends at concurrency {} (signature {}), {} failed",
-            args.messages, args.concurrency, args.signature, failures
+            "{} sends at concurrency {} (signature {}, {} runtime), {} failed",
+            args.messages, args.concurrency, args.signature, args.runtime, failures
         );
         for (label, key) in [
             ("sends/s", "sendsPerSecond"),
             ("p50 latency (ms)", "p50Ms"),
             ("p99 latency (ms)", "p99Ms"),
             ("client CPU s / 10,000 sends", "cpuSecondsPer10k"),
+            ("  of which user", "userCpuSecondsPer10k"),
+            ("  of which system (kernel)", "systemCpuSecondsPer10k"),
             ("peak RSS (MiB)", "peakRssMib"),
             ("TCP connections opened", "connectionsOpened"),
         ] {

@@ -39,6 +39,15 @@ pub const ENV_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
 /// from the environment too.
 pub const ENV_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
 
+/// The schema `pattern` of every string setting: not empty, and no white space at either end
+/// (a pasted value with a trailing space or line break is refused when loading).
+const TRIMMED_PATTERN: &str = r"^\S(?:[\s\S]*\S)?$";
+/// The schema `pattern` of `endpoint`: `https://` and a host (with an optional port), or
+/// `http://` and a loopback host; no path, query, fragment, user name or password.
+const ENDPOINT_PATTERN: &str = r"^(?:https://[^\s/?#@\\]+|http://(?:localhost|127(?:\.[0-9]{1,3}){3}|\[::1\])(?::[0-9]{1,5})?)/?$";
+/// The schema `pattern` of `regionId`.
+const REGION_ID_PATTERN: &str = "^[a-z0-9-]+$";
+
 /// Settings of the Aliyun SMS connector. The JSON that Logto's Aliyun SMS connector takes works
 /// as it is; every other setting is optional.
 ///
@@ -47,35 +56,52 @@ pub const ENV_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
 /// [`AliyunSmsConnector::new`](crate::AliyunSmsConnector::new) checks the rest again.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(title = "Aliyun SMS connector", transform = credentials_may_come_from_env)]
+#[schemars(
+    title = "Aliyun SMS connector",
+    description = "Settings of the Aliyun SMS connector. The JSON of Logto's Aliyun SMS connector works as it is; every other setting is optional.",
+    example = schema_example(),
+    transform = credentials_may_come_from_env
+)]
 pub struct AliyunSmsConfig {
     /// The AccessKey ID of an Alibaba Cloud RAM user allowed to send SMS (AccessKey management in
     /// the Alibaba Cloud console). When left out, it is read from the
     /// `ALIBABA_CLOUD_ACCESS_KEY_ID` environment variable.
+    #[schemars(title = "AccessKey ID", length(min = 1), pattern(TRIMMED_PATTERN))]
+    #[schemars(example = &"LTAI5tExampleKeyId01")]
     pub access_key_id: String,
 
     /// The AccessKey secret that belongs to the AccessKey ID. Never shown in logs or errors. When
     /// left out, it is read from the `ALIBABA_CLOUD_ACCESS_KEY_SECRET` environment variable.
+    #[schemars(title = "AccessKey secret", length(min = 1), pattern(TRIMMED_PATTERN))]
     pub access_key_secret: SecretString,
 
     /// An STS security token, only for temporary (STS) credentials. Leave it out for an
     /// ordinary AccessKey. When left out and the AccessKey ID comes from the environment, it is
     /// read from `ALIBABA_CLOUD_SECURITY_TOKEN`.
     #[serde(default)]
+    #[schemars(
+        title = "STS security token",
+        length(min = 1),
+        pattern(TRIMMED_PATTERN)
+    )]
     pub security_token: Option<SecretString>,
 
     /// The approved SMS signature name (签名名称) shown at the start of every message, e.g.
     /// `Logto`. All templates share it.
+    #[schemars(title = "Signature name", length(min = 1), pattern(TRIMMED_PATTERN))]
+    #[schemars(example = &"Logto")]
     pub sign_name: String,
 
     /// One template per usage type. `Register`, `SignIn`, `ForgotPassword` and `Generic` are
     /// required; `Generic` is also used for every usage type without a template of its own.
+    #[schemars(title = "Templates")]
     pub templates: Vec<TemplateConfig>,
 
     /// How a template with separate mainland China and overseas codes tells the two apart.
     /// Off: a bare 11-digit number starting with 13–19 counts as mainland China too. On: only
     /// numbers with the country code 86 (`+86`, `0086`, `86`) count as mainland China.
     #[serde(default)]
+    #[schemars(title = "Strict mainland China number check")]
     pub strict_phone_region_number_check: bool,
 
     /// The SendSms endpoint: `https://dysmsapi.aliyuncs.com` for mainland China regions and
@@ -83,67 +109,84 @@ pub struct AliyunSmsConfig {
     /// Scheme and host only; plain `http` is only allowed for a loopback host (a local
     /// emulator).
     #[serde(default = "default_endpoint")]
+    #[schemars(title = "Endpoint", pattern(ENDPOINT_PATTERN))]
+    #[schemars(example = &"https://dysmsapi.aliyuncs.com")]
+    #[schemars(example = &"https://dysmsapi.ap-southeast-1.aliyuncs.com")]
     pub endpoint: String,
 
     /// The `RegionId` sent with each request, e.g. `cn-hangzhou` or `ap-southeast-1`.
     #[serde(default = "default_region_id")]
+    #[schemars(title = "Region ID", pattern(REGION_ID_PATTERN))]
+    #[schemars(example = &"cn-hangzhou", example = &"ap-southeast-1")]
     pub region_id: String,
 
     /// How requests are signed: `v1` (HMAC-SHA1, what Logto sends) or `v3`
     /// (ACS3-HMAC-SHA256, what Alibaba Cloud recommends for new integrations).
     #[serde(default)]
+    #[schemars(title = "Signature version")]
     pub signature_version: SignatureVersion,
 
-    /// How long to wait for a connection to Aliyun, in milliseconds (1000 to 60000). A
-    /// connection that fails this way sent nothing, so it is retried.
+    /// How long to wait for a connection to Aliyun, in milliseconds (1000 to 60000, and not
+    /// more than `timeoutMs`). A connection that fails this way sent nothing, so it is retried.
     #[serde(default = "default_connect_timeout_ms")]
-    #[schemars(range(min = 1000, max = 60000))]
+    #[schemars(title = "Connect timeout (ms)", range(min = 1000, max = 60000))]
     pub connect_timeout_ms: u32,
 
     /// The most time one send may take, retries included, in milliseconds (1000 to 120000).
     /// When it runs out the message may or may not have been sent, and it is never resent.
     #[serde(default = "default_timeout_ms")]
-    #[schemars(range(min = 1000, max = 120000))]
+    #[schemars(title = "Send timeout (ms)", range(min = 1000, max = 120000))]
     pub timeout_ms: u32,
 
     /// How many times one message may be tried (1 to 10). Only requests that Aliyun refused
     /// before processing them (throttling, a reused nonce, a connection that could not be
     /// made) are tried again, so no code is ever delivered twice.
     #[serde(default = "default_max_attempts")]
-    #[schemars(range(min = 1, max = 10))]
+    #[schemars(title = "Maximum attempts", range(min = 1, max = 10))]
     pub max_attempts: u32,
 }
 
 /// The template used for one usage type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "Template")]
 pub struct TemplateConfig {
     /// What the template is for. Register, SignIn, ForgotPassword and Generic are required;
     /// the others fall back to Generic when left out.
+    #[schemars(title = "Usage type")]
     pub usage_type: UsageType,
 
     /// The approved template code (模板 CODE), e.g. `SMS_123456789`; or one code for mainland
     /// China numbers and one for the rest of the world.
+    #[schemars(title = "Template code", example = &"SMS_123456789")]
+    #[schemars(example = json!({"china": "SMS_123456789", "overseas": "SMS_987654321"}))]
     pub template_code: TemplateCode,
 
     /// Accepted for compatibility with old Logto configs (0, 1, 2, 6 or 7) and ignored.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = [0, 1, 2, 6, 7]))]
+    #[schemars(title = "Legacy type", extend("enum" = [0, 1, 2, 6, 7, null]))]
     pub legacy_type: Option<u8>,
 }
 
 /// A template code, the same for every number or chosen by where the number is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged, deny_unknown_fields)]
+#[schemars(title = "Template code")]
 pub enum TemplateCode {
     /// One template code for every number, e.g. `SMS_123456789`.
-    Single(String),
+    #[schemars(title = "One code for every number")]
+    Single(#[schemars(length(min = 1), pattern(TRIMMED_PATTERN))] String),
     /// One template code for mainland China numbers and one for all others (Aliyun approves
     /// mainland and international templates separately).
+    #[schemars(title = "Mainland China and overseas codes")]
     ByRegion {
         /// The template code for mainland China numbers (国内消息).
+        #[schemars(title = "Mainland China template code")]
+        #[schemars(length(min = 1), pattern(TRIMMED_PATTERN))]
         china: String,
         /// The template code for numbers outside mainland China (国际/港澳台消息).
+        #[schemars(title = "Overseas template code")]
+        #[schemars(length(min = 1), pattern(TRIMMED_PATTERN))]
         overseas: String,
     },
 }
@@ -167,9 +210,11 @@ pub enum SignatureVersion {
     /// RPC signature V1 (HMAC-SHA1), as Logto's connector signs: every parameter in the form
     /// body.
     #[default]
+    #[schemars(title = "V1 (HMAC-SHA1)")]
     V1,
     /// Signature V3 (ACS3-HMAC-SHA256): the parameters in the form body, the signature in the
     /// `Authorization` header.
+    #[schemars(title = "V3 (ACS3-HMAC-SHA256)")]
     V3,
 }
 
@@ -195,6 +240,22 @@ fn credentials_may_come_from_env(schema: &mut schemars::Schema) {
     if let Some(Value::Array(required)) = schema.get_mut("required") {
         required.retain(|name| name != "accessKeyId" && name != "accessKeySecret");
     }
+}
+
+/// The schema's example: the JSON of Logto's connector with the four required templates.
+fn schema_example() -> Value {
+    json!({
+        "accessKeyId": "LTAI5tExampleKeyId01",
+        "accessKeySecret": "example-secret",
+        "signName": "Logto",
+        "templates": [
+            { "usageType": "Register", "templateCode": "SMS_123456001" },
+            { "usageType": "SignIn", "templateCode": { "china": "SMS_123456002", "overseas": "SMS_123456003" } },
+            { "usageType": "ForgotPassword", "templateCode": "SMS_123456004" },
+            { "usageType": "Generic", "templateCode": "SMS_123456005" }
+        ],
+        "strictPhoneRegionNumberCheck": false
+    })
 }
 
 fn default_endpoint() -> String {

@@ -81,9 +81,9 @@ impl JsonSchema for SecretString {
         "SecretString".into()
     }
 
-    /// A string that forms should show as a password field (`writeOnly`).
+    /// A string that forms should mask, as a password field (`writeOnly`, `format: password`).
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "string", "writeOnly": true })
+        json_schema!({ "type": "string", "writeOnly": true, "format": "password" })
     }
 }
 
@@ -164,5 +164,6 @@ mod tests {
         let schema = serde_json::to_value(schemars::schema_for!(SecretString)).unwrap();
         assert_eq!(schema["type"], "string");
         assert_eq!(schema["writeOnly"], true);
+        assert_eq!(schema["format"], "password");
     }
 }

@@ -78,7 +78,8 @@ pub async fn run(args: SendArgs) -> u8 {
     };
     match connector.send(&message).await {
         Ok(receipt) => {
-            print_receipt(&message, &code, &receipt, None, json);
+            let via = Via::Endpoint(connector.request_builder().host());
+            print_receipt(&message, &code, &receipt, via, json);
             EXIT_OK
         }
         Err(error) => report_error(&error, json),
@@ -105,11 +106,12 @@ async fn send_to_emulator(message: &SmsMessage, code: &str, json: bool) -> u8 {
                 .filter(|m| Some(&m.biz_id) == receipt.message_id.as_ref())
                 .map(|m| m.content)
                 .collect();
+            let endpoint = emulator.endpoint();
             print_receipt(
                 message,
                 code,
                 &receipt,
-                Some((&emulator.endpoint(), shown)),
+                Via::Emulator(&endpoint, shown),
                 json,
             );
             EXIT_OK
@@ -118,15 +120,20 @@ async fn send_to_emulator(message: &SmsMessage, code: &str, json: bool) -> u8 {
     }
 }
 
-fn print_receipt(
-    message: &SmsMessage,
-    code: &str,
-    receipt: &Receipt,
-    emulator: Option<(&str, Vec<String>)>,
-    json: bool,
-) {
+/// Where a message went.
+enum Via<'a> {
+    /// The embedded emulator at this endpoint, with the texts its inbox shows.
+    Emulator(&'a str, Vec<String>),
+    /// The configured endpoint's host.
+    Endpoint(&'a str),
+}
+
+fn print_receipt(message: &SmsMessage, code: &str, receipt: &Receipt, via: Via<'_>, json: bool) {
     if json {
-        let (endpoint, shown) = emulator.unzip();
+        let (emulator, shown, host) = match &via {
+            Via::Emulator(endpoint, shown) => (Some(*endpoint), Some(shown), None),
+            Via::Endpoint(host) => (None, None, Some(*host)),
+        };
         println!(
             "{}",
             json!({
@@ -136,18 +143,19 @@ fn print_receipt(
                 "code": code,
                 "bizId": receipt.message_id,
                 "requestId": receipt.request_id,
-                "emulator": endpoint,
+                "emulator": emulator,
+                "host": host,
                 "phoneShows": shown,
             })
         );
         return;
     }
-    let via = match &emulator {
-        Some((endpoint, _)) => format!("the embedded emulator at {endpoint}"),
-        None => "Aliyun".to_owned(),
+    let through = match &via {
+        Via::Emulator(endpoint, _) => format!("the embedded emulator at {endpoint}"),
+        Via::Endpoint(host) => (*host).to_owned(),
     };
     println!(
-        "Sent {} code {code} to {} through {via}",
+        "Sent {} code {code} to {} through {through}",
         message.usage, message.to
     );
     println!(
@@ -158,7 +166,7 @@ fn print_receipt(
         "  RequestId  {}",
         receipt.request_id.as_deref().unwrap_or("-")
     );
-    if let Some((_, shown)) = emulator {
+    if let Via::Emulator(_, shown) = via {
         println!("The phone shows:");
         for text in shown {
             println!("  {text}");

@@ -11,6 +11,8 @@ use aliyun_sign::encode::percent_decode;
 
 /// What Aliyun writes before its string-to-sign.
 const MARKER: &str = "server string to sign is:";
+/// What may follow the string-to-sign of a V3 request (lower case, as searched).
+const CANONICAL_MARKER: &str = "server canonical request is:";
 
 /// Parameters whose values may be shown in a diagnosis.
 const SHOWN: [&str; 12] = [
@@ -51,10 +53,17 @@ const MAX_SHOWN: usize = 64;
 pub fn signature_mismatch(aliyun_message: &str, ours: Option<&str>) -> String {
     let lower = aliyun_message.to_ascii_lowercase();
     let (said, server) = match lower.find(MARKER) {
-        Some(at) => (
-            aliyun_message[..at].trim(),
-            Some(aliyun_message[at + MARKER.len()..].trim()),
-        ),
+        Some(at) => {
+            // A V3 answer may add the canonical request after the string-to-sign.
+            let start = at + MARKER.len();
+            let end = lower[start..]
+                .find(CANONICAL_MARKER)
+                .map_or(aliyun_message.len(), |offset| start + offset);
+            (
+                aliyun_message[..at].trim(),
+                Some(aliyun_message[start..end].trim()),
+            )
+        }
         None => (aliyun_message.trim(), None),
     };
     let verdict = match (server, ours) {
@@ -238,6 +247,16 @@ mod tests {
         );
         let message = signature_mismatch(&aliyun(&ours), None);
         assert!(message.contains("not known here"), "{message}");
+        // V3: the canonical request after the string-to-sign is not part of it.
+        let v3 = "ACS3-HMAC-SHA256\nabc";
+        let message = signature_mismatch(
+            &aliyun(&format!("{v3} server canonical request is:POST\n/\n")),
+            Some(v3),
+        );
+        assert!(
+            message.contains("the AccessKey secret is wrong"),
+            "{message}"
+        );
         // Same parameters, different encoding.
         let message = signature_mismatch(&aliyun("POST&%2F&A%3D%31"), Some(&ours));
         assert!(message.contains("encoded differently"), "{message}");

@@ -47,6 +47,10 @@ const TRIMMED_PATTERN: &str = r"^\S(?:[\s\S]*\S)?$";
 const ENDPOINT_PATTERN: &str = r"^(?:https://[^\s/?#@\\]+|http://(?:localhost|127(?:\.[0-9]{1,3}){3}|\[::1\])(?::[0-9]{1,5})?)/?$";
 /// The schema `pattern` of `regionId`.
 const REGION_ID_PATTERN: &str = "^[a-z0-9-]+$";
+/// What the loader accepts as an AccessKey ID.
+const ACCESS_KEY_ID_PATTERN: &str = "^[A-Za-z0-9._-]+$";
+/// What the loader accepts as an STS token: visible ASCII only.
+const VISIBLE_ASCII_PATTERN: &str = "^[!-~]+$";
 
 /// Settings of the Aliyun SMS connector. The JSON that Logto's Aliyun SMS connector takes works
 /// as it is; every other setting is optional.
@@ -66,7 +70,11 @@ pub struct AliyunSmsConfig {
     /// The AccessKey ID of an Alibaba Cloud RAM user allowed to send SMS (AccessKey management in
     /// the Alibaba Cloud console). When left out, it is read from the
     /// `ALIBABA_CLOUD_ACCESS_KEY_ID` environment variable.
-    #[schemars(title = "AccessKey ID", length(min = 1), pattern(TRIMMED_PATTERN))]
+    #[schemars(
+        title = "AccessKey ID",
+        length(min = 1),
+        pattern(ACCESS_KEY_ID_PATTERN)
+    )]
     #[schemars(example = &"LTAI5tExampleKeyId01")]
     pub access_key_id: String,
 
@@ -82,7 +90,7 @@ pub struct AliyunSmsConfig {
     #[schemars(
         title = "STS security token",
         length(min = 1),
-        pattern(TRIMMED_PATTERN)
+        pattern(VISIBLE_ASCII_PATTERN)
     )]
     pub security_token: Option<SecretString>,
 

@@ -97,6 +97,22 @@ impl Walk {
             (None | Some(Value::Null), Source::Json) => None,
             (Some(v), _) => self.string(v, "securityToken").map(SecretString::from),
         };
+        if let Some(id) = &access_key_id {
+            self.charset(
+                id,
+                "accessKeyId",
+                |b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'),
+                "must hold only letters, digits, `.`, `_` and `-`, as AccessKey IDs do (LTAI… or STS.…)",
+            );
+        }
+        if let Some(token) = &security_token {
+            self.charset(
+                token.expose_secret(),
+                "securityToken",
+                |b| b.is_ascii_graphic(),
+                "must hold only visible ASCII characters, as STS tokens do (no spaces or line breaks)",
+            );
+        }
         let sign_name = self.required(object, "signName", Self::string);
         let templates = self.required(object, "templates", Self::templates);
         let strict_phone_region_number_check =
@@ -270,6 +286,13 @@ impl Walk {
             false
         } else {
             true
+        }
+    }
+
+    /// Records `message` when a byte of `text` is not `allowed`. Never shows the text.
+    fn charset(&mut self, text: &str, path: &str, allowed: fn(u8) -> bool, message: &str) {
+        if !text.bytes().all(allowed) {
+            self.problem(path, message);
         }
     }
 

@@ -177,6 +177,14 @@ fn every_problem_is_reported_with_its_path() {
             ],
         ),
         (
+            "credentials with characters that break a request",
+            with(json!({"accessKeyId": "LTAI,5t=x", "securityToken": "line\nbreak"})),
+            vec![
+                ("accessKeyId", "must hold only letters, digits"),
+                ("securityToken", "must hold only visible ASCII characters"),
+            ],
+        ),
+        (
             "wrong types",
             with(json!({
                 "accessKeySecret": 12345,

@@ -419,6 +419,26 @@ fn schema_and_loader_agree_on_good_and_bad_configs() {
         // Strings.
         ("empty secret", with(&[("/accessKeySecret", s(""))]), false),
         (
+            "access key id with a comma",
+            with(&[("/accessKeyId", s("LTAI,5t"))]),
+            false,
+        ),
+        (
+            "STS access key id",
+            with(&[("/accessKeyId", s("STS.NUx-5t_9"))]),
+            true,
+        ),
+        (
+            "token with a line break",
+            with(&[("/securityToken", s("ab\ncd"))]),
+            false,
+        ),
+        (
+            "token in base64",
+            with(&[("/securityToken", s("CAIS+/9a=="))]),
+            true,
+        ),
+        (
             "blank secret",
             with(&[("/accessKeySecret", s("   "))]),
             false,

@@ -180,39 +180,61 @@ pub fn verify_v3(request: &Request, id: &str, secret: &str) -> bool {
 #[derive(Clone, Default)]
 pub struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
+thread_local! {
+    static CURRENT_CAPTURE: std::cell::RefCell<Option<Capture>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Uninstalls a [`Capture`] when dropped.
+pub struct CaptureGuard(Option<Capture>);
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CURRENT_CAPTURE.with(|current| *current.borrow_mut() = self.0.take());
+    }
+}
+
 impl Capture {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 
-    /// Installs a subscriber that records every event and span of every crate at TRACE level on
-    /// this thread (use a current-thread runtime); dropping the guard uninstalls it.
-    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(self.clone())
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_default(subscriber)
+    /// Records every event and span of every crate at TRACE level emitted on this thread (use
+    /// a current-thread runtime) until the guard is dropped.
+    ///
+    /// One global subscriber routes each line to the capture of the thread that wrote it. A
+    /// scoped (`set_default`) subscriber per test would race with tests on other threads over
+    /// tracing's global callsite-interest cache, and miss events now and then.
+    pub fn install(&self) -> CaptureGuard {
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(|| ThreadWriter)
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in this test binary");
+        });
+        let previous = CURRENT_CAPTURE.with(|current| current.borrow_mut().replace(self.clone()));
+        CaptureGuard(previous)
     }
 }
 
-impl std::io::Write for Capture {
+/// Writes to the capture installed on the current thread, if any.
+struct ThreadWriter;
+
+impl std::io::Write for ThreadWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CURRENT_CAPTURE.with(|current| {
+            if let Some(capture) = current.borrow().as_ref() {
+                capture.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
     }
 }
 

@@ -370,10 +370,8 @@ fn any_template_parameters_arrive_exactly_as_given() {
     });
 }
 
-/// Any AccessKey ID of Aliyun's alphabet, and any secret, STS token and sign name the loader
-/// accepts: the connector's requests (V1 and V3) are accepted by an emulator account with
-/// exactly those, or (V3, a token with a control character) the send fails before anything
-/// is sent.
+/// Any AccessKey ID, secret, STS token and sign name the loader accepts: the connector's
+/// requests (V1 and V3) are accepted by an emulator account with exactly those.
 #[test]
 fn any_accepted_credentials_and_sign_name_sign_requests_the_emulator_accepts() {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -381,15 +379,11 @@ fn any_accepted_credentials_and_sign_name_sign_requests_the_emulator_accepts() {
         .build()
         .unwrap();
     proptest!(cases(48), |(
-        // Aliyun's AccessKey IDs (`LTAI…`, `STS.…`). The loader takes any text, but a `,` or a
-        // space cannot travel in V3's `Authorization` header: see docs/reliability.md.
+        // The loader's alphabets: AccessKey IDs as Aliyun writes them (`LTAI…`, `STS.…`), STS
+        // tokens in visible ASCII; both travel in V3's headers.
         id in "[A-Za-z0-9._-]{1,24}",
         secret in setting(),
-        token in prop::option::of(prop_oneof![
-            3 => setting(),
-            // The loader takes a control character inside a token.
-            1 => "[A-Za-z0-9]{2,8}[\u{1}-\u{8}\n\u{7f}][A-Za-z0-9]{1,8}",
-        ]),
+        token in prop::option::of("[!-~]{1,40}"),
         sign_name in setting(),
         v3 in any::<bool>(),
     )| {
@@ -420,24 +414,12 @@ fn any_accepted_credentials_and_sign_name_sign_requests_the_emulator_accepts() {
         let sms = AliyunSmsConnector::from_json(&config.to_string())
             .map_err(|e| TestCaseError::fail(format!("a config of settings refused: {e}")))?;
         let message = emu::code_message("+8613800138000", UsageType::SignIn, "2468");
-        match runtime.block_on(sms.send(&message)) {
-            Ok(receipt) => {
-                prop_assert!(receipt.message_id.is_some());
-                prop_assert_eq!(emulator.inbox().len(), 1);
-                prop_assert_eq!(&emulator.inbox()[0].sign_name, &sign_name);
-            }
-            Err(err) => {
-                // V3 carries the AccessKey ID and the token in headers: a character that no
-                // header may hold (a control character) stops the send before it leaves.
-                prop_assert!(v3, "V1 carries everything in the body: {err}");
-                prop_assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{}", err);
-                prop_assert!(err.message().contains("nothing was sent"), "{}", err);
-                prop_assert_eq!(emulator.requests_seen(), 0);
-                // (The message does not name `securityToken`: see docs/reliability.md.)
-                let header_unsafe = |s: &str| s.chars().any(|c| c.is_control() && c != '\t');
-                prop_assert!(token.as_deref().is_some_and(header_unsafe), "{err}");
-            }
-        }
+        let receipt = runtime
+            .block_on(sms.send(&message))
+            .map_err(|e| TestCaseError::fail(format!("refused: {e}")))?;
+        prop_assert!(receipt.message_id.is_some());
+        prop_assert_eq!(emulator.inbox().len(), 1);
+        prop_assert_eq!(&emulator.inbox()[0].sign_name, &sign_name);
         // The signature of the same request verifies with the secret, by aliyun-sign's own
         // verifier, for V1.
         if !v3 {

@@ -1,10 +1,11 @@
 //! The connector: one long-lived HTTP client, the prepared request builder, the retry loop.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use connector_kit::{
     ConnectorError, ConnectorMetadata, ErrorKind, LocalizedText, Receipt, SmsConnector, SmsMessage,
 };
@@ -53,6 +54,9 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// TCP keep-alive for pooled connections.
 const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 
+/// Where a connector reads the time it stamps requests with (`Timestamp`, `x-acs-date`).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 /// The Aliyun SMS connector.
 ///
 /// Build it once and share it (`Arc<dyn SmsConnector>`): it keeps one HTTP client with a pool
@@ -68,6 +72,7 @@ pub struct AliyunSmsConnector {
     client: reqwest::Client,
     redactor: Redactor,
     backoff: Backoff,
+    clock: Clock,
 }
 
 impl fmt::Debug for AliyunSmsConnector {
@@ -107,6 +112,7 @@ impl AliyunSmsConnector {
             client,
             redactor,
             backoff: Backoff::default(),
+            clock: Arc::new(Utc::now),
         })
     }
 
@@ -120,6 +126,12 @@ impl AliyunSmsConnector {
     /// Replaces the pause between attempts (tests use a short one).
     pub fn with_backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
+        self
+    }
+
+    /// Replaces the system clock that stamps each request (tests, or an emulator's clock).
+    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 
@@ -149,7 +161,7 @@ impl AliyunSmsConnector {
             string_to_sign,
             template_field,
             ..
-        } = self.builder.build(message, Utc::now(), nonce)?;
+        } = self.builder.build(message, (self.clock)(), nonce)?;
 
         let mut http = self.client.post(self.builder.url().clone()).body(body);
         for (name, value) in &headers {

@@ -74,7 +74,7 @@ mod validate;
 pub use config::{
     AliyunSmsConfig, ConfigError, ConfigProblem, SignatureVersion, TemplateCode, TemplateConfig,
 };
-pub use connector::{AliyunSmsConnector, METADATA, USER_AGENT};
+pub use connector::{AliyunSmsConnector, Clock, METADATA, USER_AGENT};
 pub use request::{RequestBuilder, SendRequest, build_send_request};
 pub use response::classify;
 pub use retry::Backoff;

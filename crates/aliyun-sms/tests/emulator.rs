@@ -22,7 +22,6 @@ mod emu;
 use std::time::Duration;
 
 use aliyun_sign::{Credentials, rpc};
-use aliyun_sms::response::{ClassifyContext, classify_with};
 use aliyun_sms_emulator::{Emulator, Limits};
 use connector_kit::{ErrorKind, Receipt, SmsConnector, SmsMessage, UsageType};
 use emu::{code_message, connector, emulator};
@@ -371,30 +370,13 @@ async fn a_second_code_within_a_minute_then_the_hourly_limit_are_rate_limited() 
 #[tokio::test]
 async fn the_daily_limit_with_the_clock_moved_through_a_day() {
     let (emulator, clock) = emulator(Limits::default()).await;
-    let sms = connector(&emulator, json!({}));
-    let http = reqwest::Client::new();
+    // The connector stamps its requests with the emulator's clock.
+    let stamp = clock.clone();
+    let sms = connector(&emulator, json!({})).with_clock(move || stamp.now());
     let send = |value: &'static str| {
         let message = code_message("+8613800138000", UsageType::SignIn, value);
-        let nonce = uuid::Uuid::new_v4().to_string();
-        let request = sms
-            .request_builder()
-            .build(&message, clock.now(), &nonce)
-            .unwrap();
-        let mut post = http.post(&request.url).body(request.body.clone());
-        for (name, value) in request.headers.iter().filter(|(name, _)| name != "host") {
-            post = post.header(name.as_str(), value.as_str());
-        }
-        async move {
-            let response = post.send().await.unwrap();
-            let status = response.status().as_u16();
-            let body = response.bytes().await.unwrap();
-            let context = ClassifyContext {
-                string_to_sign: Some(&request.string_to_sign),
-                template_field: Some(&request.template_field),
-                redactor: None,
-            };
-            classify_with(status, &body, &context)
-        }
+        let sms = &sms;
+        async move { sms.send(&message).await }
     };
 
     let values = [
@@ -422,6 +404,29 @@ async fn the_daily_limit_with_the_clock_moved_through_a_day() {
     clock.advance(Duration::from_secs(19 * 3600));
     send("2012").await.unwrap();
     assert_eq!(emulator.inbox().len(), 11);
+}
+
+#[tokio::test]
+async fn a_clock_off_by_more_than_fifteen_minutes_is_refused_and_says_so() {
+    let (emulator, clock) = emulator(Limits::off()).await;
+    for (version, skew) in [("v1", 16 * 60), ("v3", -16 * 60)] {
+        let now = clock.now() + chrono::Duration::seconds(skew);
+        let sms =
+            connector(&emulator, json!({"signatureVersion": version})).with_clock(move || now);
+        let err = sms
+            .send(&code_message("+8613800138000", UsageType::SignIn, "1234"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.provider_code(),
+            Some("InvalidTimeStamp.Expired"),
+            "{version}: {err}"
+        );
+        assert_eq!(err.kind(), ErrorKind::Credentials, "{version}");
+        assert!(err.message().contains("clock"), "{version}: {err}");
+        assert!(!err.is_retryable() && !err.outcome_unknown());
+    }
+    assert!(emulator.inbox().is_empty());
 }
 
 /// Sends a signed `QuerySendDetails` (the connector only sends `SendSms`).

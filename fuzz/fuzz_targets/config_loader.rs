@@ -1,0 +1,4 @@
+//! See `src/targets/config_loader.rs` for what this target checks, and docs/fuzzing.md.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_support::targets::config_loader::run(data));

@@ -100,18 +100,18 @@ async fn send_to_emulator(message: &SmsMessage, code: &str, json: bool) -> u8 {
     };
     match connector.send(message).await {
         Ok(receipt) => {
-            let shown: Vec<String> = emulator
+            let delivered: Vec<_> = emulator
                 .inbox()
                 .into_iter()
                 .filter(|m| Some(&m.biz_id) == receipt.message_id.as_ref())
-                .map(|m| m.content)
+                .map(|m| (m.phone_number, m.content))
                 .collect();
             let endpoint = emulator.endpoint();
             print_receipt(
                 message,
                 code,
                 &receipt,
-                Via::Emulator(&endpoint, shown),
+                Via::Emulator(&endpoint, delivered),
                 json,
             );
             EXIT_OK
@@ -122,18 +122,21 @@ async fn send_to_emulator(message: &SmsMessage, code: &str, json: bool) -> u8 {
 
 /// Where a message went.
 enum Via<'a> {
-    /// The embedded emulator at this endpoint, with the texts its inbox shows.
-    Emulator(&'a str, Vec<String>),
+    /// The embedded emulator at this endpoint, with the numbers and texts its inbox shows.
+    Emulator(&'a str, Vec<(String, String)>),
     /// The configured endpoint's host.
     Endpoint(&'a str),
 }
 
 fn print_receipt(message: &SmsMessage, code: &str, receipt: &Receipt, via: Via<'_>, json: bool) {
     if json {
-        let (emulator, shown, host) = match &via {
-            Via::Emulator(endpoint, shown) => (Some(*endpoint), Some(shown), None),
+        let (emulator, delivered, host) = match &via {
+            Via::Emulator(endpoint, delivered) => (Some(*endpoint), Some(delivered), None),
             Via::Endpoint(host) => (None, None, Some(*host)),
         };
+        let shown: Option<Vec<&String>> = delivered.map(|d| d.iter().map(|(_, t)| t).collect());
+        let delivered_to: Option<Vec<&String>> =
+            delivered.map(|d| d.iter().map(|(n, _)| n).collect());
         println!(
             "{}",
             json!({
@@ -146,6 +149,7 @@ fn print_receipt(message: &SmsMessage, code: &str, receipt: &Receipt, via: Via<'
                 "emulator": emulator,
                 "host": host,
                 "phoneShows": shown,
+                "deliveredTo": delivered_to,
             })
         );
         return;
@@ -166,9 +170,9 @@ fn print_receipt(message: &SmsMessage, code: &str, receipt: &Receipt, via: Via<'
         "  RequestId  {}",
         receipt.request_id.as_deref().unwrap_or("-")
     );
-    if let Via::Emulator(_, shown) = via {
-        println!("The phone shows:");
-        for text in shown {
+    if let Via::Emulator(_, delivered) = via {
+        for (number, text) in delivered {
+            println!("The phone {number} shows:");
             println!("  {text}");
         }
     }

@@ -71,6 +71,8 @@ fn send_json_picks_the_overseas_template_and_a_random_six_digit_code() {
         "{shown}"
     );
     assert!(report["bizId"].as_str().is_some_and(|id| !id.is_empty()));
+    // The overseas template is an international one: 18624017194 is +1, not +86.
+    assert_eq!(report["deliveredTo"][0], "+18624017194");
 }
 
 #[test]

@@ -132,7 +132,12 @@ impl EmulatorConfig {
         DEMO_TEMPLATES
             .iter()
             .fold(config, |config, (code, content)| {
-                config.template(Template::verification_code(*code, *content))
+                let template = Template::verification_code(*code, *content);
+                config.template(if *code == "SMS_DEMO_OVERSEAS" {
+                    template.international()
+                } else {
+                    template
+                })
             })
     }
 

@@ -97,7 +97,7 @@ pub use config::{
 };
 pub use faults::Fault;
 pub use inbox::DeliveredMessage;
-pub use phone::normalize_phone_number;
+pub use phone::{normalize_international_phone_number, normalize_phone_number};
 pub use server::{Emulator, start, start_on};
 pub use template::{Template, TemplateKind};
 

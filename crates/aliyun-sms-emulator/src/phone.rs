@@ -17,6 +17,22 @@
 /// assert_eq!(normalize_phone_number("+1 555"), None);
 /// ```
 pub fn normalize_phone_number(raw: &str) -> Option<String> {
+    normalize(raw, false)
+}
+
+/// [`normalize_phone_number`] for an international template: a number without a prefix is
+/// always country code + number (`14155550100` is `+14155550100`).
+///
+/// ```
+/// use aliyun_sms_emulator::normalize_international_phone_number;
+/// assert_eq!(normalize_international_phone_number("14155550100"), Some("+14155550100".to_string()));
+/// assert_eq!(normalize_international_phone_number("8613800138000"), Some("+8613800138000".to_string()));
+/// ```
+pub fn normalize_international_phone_number(raw: &str) -> Option<String> {
+    normalize(raw, true)
+}
+
+fn normalize(raw: &str, international_template: bool) -> Option<String> {
     let raw = raw.trim();
     let (digits, explicit_country) = match raw.strip_prefix('+') {
         Some(rest) => (rest, true),
@@ -28,11 +44,12 @@ pub fn normalize_phone_number(raw: &str) -> Option<String> {
     if !(5..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let international = if !explicit_country && is_mainland_mobile(digits) {
-        format!("86{digits}")
-    } else {
-        digits.to_string()
-    };
+    let international =
+        if !explicit_country && !international_template && is_mainland_mobile(digits) {
+            format!("86{digits}")
+        } else {
+            digits.to_string()
+        };
     if let Some(national) = international.strip_prefix("86") {
         if !is_mainland_mobile(national) {
             return None;
@@ -64,6 +81,23 @@ mod tests {
                 "{raw}"
             );
         }
+    }
+
+    #[test]
+    fn an_international_template_reads_a_bare_number_as_country_code_and_number() {
+        assert_eq!(
+            normalize_international_phone_number("14155550100").as_deref(),
+            Some("+14155550100")
+        );
+        assert_eq!(
+            normalize_phone_number("14155550100").as_deref(),
+            Some("+8614155550100")
+        );
+        assert_eq!(
+            normalize_international_phone_number("8613800138000").as_deref(),
+            Some("+8613800138000")
+        );
+        assert_eq!(normalize_international_phone_number("8612345"), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::inbox::DeliveredMessage;
-use crate::phone::normalize_phone_number;
+use crate::phone::{normalize_international_phone_number, normalize_phone_number};
 use crate::request::ApiRequest;
 use crate::service::State;
 use crate::template::{Template, TemplateKind};
@@ -52,7 +52,7 @@ pub(crate) fn send_sms(
         .into_iter()
         .map(|raw| {
             Ok(Recipient {
-                number: phone_number(raw)?,
+                number: phone_number(raw, template)?,
                 sign_name: sign_name.to_string(),
                 params: params.clone(),
             })
@@ -103,7 +103,7 @@ pub(crate) fn send_batch_sms(
         .zip(param_maps)
         .map(|((raw, sign_name), params)| {
             Ok(Recipient {
-                number: phone_number(raw)?,
+                number: phone_number(raw, template)?,
                 sign_name,
                 params,
             })
@@ -119,7 +119,16 @@ pub(crate) fn query_send_details(state: &State, request: &ApiRequest) -> Result<
     let raw_date = request.required_param("SendDate")?;
     let raw_page_size = request.required_param("PageSize")?;
     let raw_page = request.required_param("CurrentPage")?;
-    let number = phone_number(raw_number)?;
+    // No template says how to read a bare number here: the mainland reading first, then the
+    // international one (a bare `1` + ten digits sent with an international template).
+    let number = normalize_phone_number(raw_number);
+    let international = normalize_international_phone_number(raw_number);
+    if number.is_none() && international.is_none() {
+        return Err(ApiError::business(
+            "isv.MOBILE_NUMBER_ILLEGAL",
+            "非法手机号",
+        ));
+    }
     let date = (raw_date.len() == 8)
         .then(|| NaiveDate::parse_from_str(raw_date, "%Y%m%d").ok())
         .flatten()
@@ -140,9 +149,18 @@ pub(crate) fn query_send_details(state: &State, request: &ApiRequest) -> Result<
     }
     let biz_id = request.param("BizId");
 
-    let found = state.inbox.find(&number, |m| {
+    let keep = |m: &DeliveredMessage| {
         china_time(m.sent_at).date_naive() == date && biz_id.is_none_or(|id| id == m.biz_id)
-    });
+    };
+    let mut found = number
+        .as_deref()
+        .map(|n| state.inbox.find(n, keep))
+        .unwrap_or_default();
+    if found.is_empty() && international != number {
+        if let Some(n) = international.as_deref() {
+            found = state.inbox.find(n, keep);
+        }
+    }
     let details: Vec<Value> = found
         .iter()
         .skip((page - 1).saturating_mul(page_size))
@@ -263,9 +281,13 @@ fn check_params(template: &Template, params: &BTreeMap<String, String>) -> Resul
     Ok(())
 }
 
-fn phone_number(raw: &str) -> Result<String, ApiError> {
-    normalize_phone_number(raw)
-        .ok_or_else(|| ApiError::business("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"))
+fn phone_number(raw: &str, template: &Template) -> Result<String, ApiError> {
+    let normalize = if template.international {
+        normalize_international_phone_number
+    } else {
+        normalize_phone_number
+    };
+    normalize(raw).ok_or_else(|| ApiError::business("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"))
 }
 
 fn count_over_limit(max: usize) -> ApiError {

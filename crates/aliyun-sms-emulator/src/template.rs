@@ -21,6 +21,11 @@ pub struct Template {
     pub kind: TemplateKind,
     /// The text with `${name}` placeholders, e.g. `您的验证码为${code}，5分钟内有效。`.
     pub content: String,
+    /// An international / Hong Kong, Macao and Taiwan template (国际/港澳台消息): its numbers
+    /// are always read as country code + number, so a bare `1` + ten digits is a North
+    /// American number, not a mainland one.
+    #[serde(default)]
+    pub international: bool,
 }
 
 impl Template {
@@ -30,6 +35,7 @@ impl Template {
             code: code.into(),
             kind: TemplateKind::VerificationCode,
             content: content.into(),
+            international: false,
         }
     }
 
@@ -39,7 +45,14 @@ impl Template {
             code: code.into(),
             kind: TemplateKind::Notification,
             content: content.into(),
+            international: false,
         }
+    }
+
+    /// The same template, approved for international / HK, Macao and Taiwan messages.
+    pub fn international(mut self) -> Self {
+        self.international = true;
+        self
     }
 
     /// The names of its `${name}` placeholders, in order of appearance, duplicates kept.

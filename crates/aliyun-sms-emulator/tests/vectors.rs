@@ -87,6 +87,7 @@ fn config_for(
             code: code.clone(),
             kind,
             content: format!("内容{content}"),
+            international: false,
         });
     }
     (config, param_sets)

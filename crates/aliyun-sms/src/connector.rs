@@ -1,4 +1,4 @@
-//! The connector: one long-lived HTTP client, the prepared request builder, the retry loop.
+//! The connector: the endpoint's connections, the prepared request builder, the retry loop.
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use crate::request::{RequestBuilder, SendRequest};
 use crate::response::{ClassifyContext, MAX_BODY_BYTES, classify_with};
 use crate::retry::{self, Backoff};
 use crate::secret::Redactor;
+use crate::transport::{Transport, TransportError};
 
 /// What this connector is: Logto's id and target, so it can stand in for Logto's connector.
 pub const METADATA: ConnectorMetadata = ConnectorMetadata {
@@ -49,18 +50,13 @@ pub const METADATA: ConnectorMetadata = ConnectorMetadata {
 /// The `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("aliyun-sms-rs/", env!("CARGO_PKG_VERSION"));
 
-/// How long an idle pooled connection is kept.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
-/// TCP keep-alive for pooled connections.
-const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
-
 /// Where a connector reads the time it stamps requests with (`Timestamp`, `x-acs-date`).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// The Aliyun SMS connector.
 ///
-/// Build it once and share it (`Arc<dyn SmsConnector>`): it keeps one HTTP client with a pool
-/// of live connections, and a signer keyed once.
+/// Build it once and share it (`Arc<dyn SmsConnector>`): it keeps a pool of keep-alive
+/// connections (never more than the sends in flight at once) and a signer keyed once.
 ///
 /// Each [`send`](SmsConnector::send) takes at most `timeoutMs`, retries included. It is retried
 /// only when Aliyun refused the request before processing it or no connection could be made;
@@ -69,7 +65,7 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct AliyunSmsConnector {
     config: AliyunSmsConfig,
     builder: RequestBuilder,
-    client: reqwest::Client,
+    transport: Transport,
     redactor: Redactor,
     backoff: Backoff,
     clock: Clock,
@@ -88,20 +84,15 @@ impl AliyunSmsConnector {
     /// Checks the config and prepares the connector: no request is made.
     pub fn new(config: AliyunSmsConfig) -> Result<Self, ConnectorError> {
         let builder = RequestBuilder::new(&config)?;
-        let client = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(config.connect_timeout())
-            // The total time is bounded per send (retries included) in `send`: one timer per
-            // attempt rather than two.
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .tcp_keepalive(TCP_KEEPALIVE)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| {
-                ConnectorError::new(ErrorKind::Transport, "could not set up the HTTP client")
-                    .with_source(e)
-            })?;
+        let transport = Transport::new(
+            builder.url().as_str(),
+            builder.host(),
+            config.connect_timeout(),
+        )
+        .map_err(|e| {
+            ConnectorError::new(ErrorKind::Transport, "could not set up the HTTP client")
+                .with_boxed_source(e)
+        })?;
         let redactor = Redactor::new(
             std::iter::once(config.access_key_secret.expose_secret())
                 .chain(config.security_token.as_ref().map(|t| t.expose_secret())),
@@ -109,7 +100,7 @@ impl AliyunSmsConnector {
         Ok(AliyunSmsConnector {
             config,
             builder,
-            client,
+            transport,
             redactor,
             backoff: Backoff::default(),
             clock: Arc::new(Utc::now),
@@ -163,26 +154,12 @@ impl AliyunSmsConnector {
             ..
         } = self.builder.build(message, (self.clock)(), nonce)?;
 
-        let mut http = self.client.post(self.builder.url().clone()).body(body);
-        for (name, value) in &headers {
-            // The client derives the very same `host` from the URL (and HTTP/2 wants it as
-            // `:authority`), so it is not set twice.
-            if name != "host" {
-                http = http.header(name.as_str(), value.as_str());
-            }
-        }
-        let exchange = async {
-            let mut response = http.send().await.map_err(|e| self.send_error(e))?;
-            let status = response.status().as_u16();
-            let body = read_capped(&mut response)
-                .await
-                .map_err(|e| self.body_error(e, status))?;
-            Ok::<_, ConnectorError>((status, body))
-        };
-        let exchanged = match tokio::time::timeout(time_left, exchange).await {
-            Ok(exchanged) => exchanged,
-            Err(_) => Err(self.timeout_error()),
-        };
+        let exchanged = self
+            .transport
+            .post(&headers, body, MAX_BODY_BYTES, started + time_left)
+            .await
+            .map(|answer| (answer.status, answer.body))
+            .map_err(|e| self.transport_error(e));
         let status = exchanged.as_ref().ok().map(|(status, _)| *status);
         let result = exchanged.and_then(|(status, body)| {
             let context = ClassifyContext {
@@ -219,56 +196,52 @@ impl AliyunSmsConnector {
         result
     }
 
-    fn send_error(&self, error: reqwest::Error) -> ConnectorError {
+    fn transport_error(&self, error: TransportError) -> ConnectorError {
         let host = self.builder.host();
-        if error.is_builder() {
-            ConnectorError::new(
+        match error {
+            TransportError::Invalid(source) => ConnectorError::new(
                 ErrorKind::InvalidRequest,
                 "the HTTP request could not be built; nothing was sent",
             )
-        } else if error.is_connect() {
-            ConnectorError::new(
+            .with_boxed_source(source),
+            TransportError::NotSent(source) => ConnectorError::new(
                 ErrorKind::Transport,
                 format!("could not connect to {host}; nothing was sent"),
             )
             .with_retryable(true)
-        } else if error.is_timeout() {
-            self.timeout_error()
-        } else {
-            ConnectorError::new(
+            .with_boxed_source(source),
+            TransportError::AfterSend(source) => ConnectorError::new(
                 ErrorKind::OutcomeUnknown,
                 format!(
                     "the connection to {host} failed after the request was sent: the message may \
                      have been sent; check delivery (QuerySendDetails) before sending it again"
                 ),
             )
-        }
-        .with_source(error)
-    }
-
-    fn body_error(&self, error: reqwest::Error, status: u16) -> ConnectorError {
-        if error.is_timeout() {
-            return self
-                .timeout_error()
+            .with_boxed_source(source),
+            TransportError::Body { status, error } => {
+                let refused = (300..500).contains(&status);
+                let (kind, what) = if refused {
+                    (ErrorKind::InvalidResponse, "the request was refused")
+                } else {
+                    (
+                        ErrorKind::OutcomeUnknown,
+                        "the message may have been sent; check delivery (QuerySendDetails) \
+                         before sending it again",
+                    )
+                };
+                ConnectorError::new(
+                    kind,
+                    format!("the answer was cut off while it was read: {what}"),
+                )
                 .with_http_status(status)
-                .with_source(error);
+                .with_outcome_unknown(!refused)
+                .with_boxed_source(error)
+            }
+            TransportError::TimedOut { status: None } => self.timeout_error(),
+            TransportError::TimedOut {
+                status: Some(status),
+            } => self.timeout_error().with_http_status(status),
         }
-        let refused = (300..500).contains(&status);
-        let (kind, what) = if refused {
-            (ErrorKind::InvalidResponse, "the request was refused")
-        } else {
-            (
-                ErrorKind::OutcomeUnknown,
-                "the message may have been sent; check delivery (QuerySendDetails) before sending it again",
-            )
-        };
-        ConnectorError::new(
-            kind,
-            format!("the answer was cut off while it was read: {what}"),
-        )
-        .with_http_status(status)
-        .with_outcome_unknown(!refused)
-        .with_source(error)
     }
 
     fn timeout_error(&self) -> ConnectorError {
@@ -282,23 +255,6 @@ impl AliyunSmsConnector {
             ),
         )
     }
-}
-
-/// Reads at most [`MAX_BODY_BYTES`] + 1 bytes of the body: enough to tell that it is too long.
-async fn read_capped(response: &mut reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
-    let expected = response
-        .content_length()
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(1024);
-    let mut body = Vec::with_capacity(expected.min(MAX_BODY_BYTES + 1));
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_BODY_BYTES + 1 - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() > MAX_BODY_BYTES {
-            break;
-        }
-    }
-    Ok(body)
 }
 
 #[async_trait]

@@ -2,8 +2,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use reqwest::Url;
-use reqwest::header::HeaderValue;
+use http::HeaderValue;
+use url::Url;
 
 /// A checked endpoint: where requests go and the `host` they carry (and sign, in V3).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -69,6 +69,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 mod secret;
+mod transport;
 mod validate;
 
 pub use config::{

@@ -33,7 +33,7 @@ use aliyun_sign::rpc::RpcSigner;
 use aliyun_sign::{Credentials, v3};
 use chrono::{DateTime, SecondsFormat, Utc};
 use connector_kit::{ConnectorError, SmsMessage, TemplateSet, UsageType};
-use reqwest::Url;
+use url::Url;
 
 use crate::config::{AliyunSmsConfig, ConfigError, ConfigProblem, SignatureVersion, TemplateCode};
 use crate::endpoint::Endpoint;

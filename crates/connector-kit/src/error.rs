@@ -167,6 +167,12 @@ impl ConnectorError {
         self
     }
 
+    /// Keeps an underlying error that is already boxed, as HTTP and TLS stacks return them.
+    pub fn with_boxed_source(mut self, source: Box<dyn StdError + Send + Sync + 'static>) -> Self {
+        self.source = Some(Arc::from(source));
+        self
+    }
+
     /// The kind.
     pub fn kind(&self) -> ErrorKind {
         self.kind

@@ -1,0 +1,203 @@
+//! The connection pool against a plain loopback HTTP/1.1 server that counts connections and
+//! requests: reuse, replacement of connections the server closed, the bound on connections,
+//! and cancelled sends.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::{connector, ok_body};
+use connector_kit::{SmsConnector, SmsMessage, UsageType};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the server does with a connection after each answer.
+#[derive(Clone, Copy, PartialEq)]
+enum After {
+    /// Keeps it open for the next request.
+    KeepAlive,
+    /// Closes it 10 ms later, without saying so in the answer (as a server whose idle
+    /// timeout is short): the client has pooled it by then.
+    Close,
+    /// Answers with `Connection: close`, then closes it.
+    SayCloseAndClose,
+}
+
+struct Server {
+    endpoint: String,
+    connections: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(after: After, first_answer_delay: Duration) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (accepted, answered) = (connections.clone(), requests.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                accepted.fetch_add(1, Ordering::SeqCst);
+                let answered = answered.clone();
+                tokio::spawn(serve(socket, after, first_answer_delay, answered));
+            }
+        });
+        Server {
+            endpoint,
+            connections,
+            requests,
+            task,
+        }
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Reads requests (head, then `content-length` bytes of body) and answers each with OK.
+async fn serve(mut socket: TcpStream, after: After, delay: Duration, answered: Arc<AtomicUsize>) {
+    let mut buffer = Vec::new();
+    loop {
+        let Some(head_end) = read_until_head_end(&mut socket, &mut buffer).await else {
+            return;
+        };
+        let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
+        while buffer.len() < head_end + length {
+            let mut chunk = [0u8; 4096];
+            match socket.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buffer.drain(..head_end + length);
+        let number = answered.fetch_add(1, Ordering::SeqCst);
+        if number == 0 {
+            tokio::time::sleep(delay).await;
+        }
+        let body = ok_body(&format!("biz-{number}"));
+        let connection = if after == After::SayCloseAndClose {
+            "connection: close\r\n"
+        } else {
+            ""
+        };
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{connection}content-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if socket.write_all(answer.as_bytes()).await.is_err() || after == After::SayCloseAndClose {
+            return;
+        }
+        if after == After::Close {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            return;
+        }
+    }
+}
+
+async fn read_until_head_end(socket: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<usize> {
+    loop {
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            return Some(at + 4);
+        }
+        let mut chunk = [0u8; 4096];
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+fn message() -> SmsMessage {
+    SmsMessage::verification_code(
+        "+8613800138000".parse().unwrap(),
+        UsageType::SignIn,
+        "123456",
+    )
+}
+
+#[tokio::test]
+async fn sequential_sends_share_one_connection() {
+    let server = Server::start(After::KeepAlive, Duration::ZERO).await;
+    let sms = connector(&server.endpoint, json!({}));
+    for _ in 0..20 {
+        sms.send(&message()).await.unwrap();
+    }
+    assert_eq!((server.connections(), server.requests()), (1, 20));
+}
+
+#[tokio::test]
+async fn connections_the_server_closed_are_replaced_and_each_message_is_sent_once() {
+    for after in [After::Close, After::SayCloseAndClose] {
+        let server = Server::start(after, Duration::ZERO).await;
+        // One attempt only: a replaced connection must not count as a retry.
+        let sms = connector(&server.endpoint, json!({"maxAttempts": 1}));
+        for i in 0..5 {
+            let receipt = sms.send(&message()).await.unwrap();
+            assert_eq!(receipt.message_id.as_deref(), Some(&*format!("biz-{i}")));
+            // Let the server's FIN arrive before the next send picks the connection.
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
+        assert_eq!((server.connections(), server.requests()), (5, 5));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_more_connections_than_sends_in_flight() {
+    const IN_FLIGHT: usize = 16;
+    const EACH: usize = 40;
+    let server = Server::start(After::KeepAlive, Duration::ZERO).await;
+    let sms = Arc::new(connector(&server.endpoint, json!({})));
+    let tasks: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let sms = sms.clone();
+            tokio::spawn(async move {
+                for _ in 0..EACH {
+                    sms.send(&message()).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(server.requests(), IN_FLIGHT * EACH);
+    assert!(
+        server.connections() <= IN_FLIGHT,
+        "{} connections for {IN_FLIGHT} sends in flight",
+        server.connections()
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_send_takes_its_connection_with_it() {
+    let server = Server::start(After::KeepAlive, Duration::from_millis(300)).await;
+    let sms = connector(&server.endpoint, json!({}));
+    // The caller gives up while the first answer is delayed: that connection is in an unknown
+    // state and must not serve the next send.
+    let cancelled = tokio::time::timeout(Duration::from_millis(50), sms.send(&message())).await;
+    assert!(cancelled.is_err(), "the first send was cancelled");
+    let receipt = sms.send(&message()).await.unwrap();
+    assert_eq!(receipt.message_id.as_deref(), Some("biz-1"));
+    assert_eq!((server.connections(), server.requests()), (2, 2));
+}

@@ -36,6 +36,11 @@ pub struct BenchArgs {
     /// (one thread, as in a service that shards work per core).
     #[arg(long, default_value = "multi", value_parser = ["multi", "current"])]
     runtime: String,
+    /// What sends: `connector` (the real connector), or `raw`, the floor: the same request
+    /// bytes, signed once, written to a plain TCP stream per worker and the answer read back,
+    /// with no HTTP library, no signing and no parsing.
+    #[arg(long, default_value = "connector", value_parser = ["connector", "raw"])]
+    client: String,
 }
 
 impl BenchArgs {
@@ -186,24 +191,40 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
         "123456",
     ));
 
+    let raw_request: Arc<[u8]> = match raw_request(&connector, &message) {
+        Ok(request) => request.into(),
+        Err(error) => return crate::output::report_error(&error, json),
+    };
+    let raw = args.client == "raw";
+    let address: SocketAddr = ([127, 0, 0, 1], port).into();
+
     let next = Arc::new(AtomicU64::new(0));
     let failures = Arc::new(AtomicU64::new(0));
     let cpu_before = cpu_seconds();
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency.max(1))
         .map(|_| {
-            let (connector, message, next, failures) = (
+            let (connector, message, next, failures, raw_request) = (
                 connector.clone(),
                 message.clone(),
                 next.clone(),
                 failures.clone(),
+                raw_request.clone(),
             );
             let total = args.messages;
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
+                let mut stream = None;
                 while next.fetch_add(1, Ordering::Relaxed) < total {
                     let sent = Instant::now();
-                    if connector.send(&message).await.is_err() {
+                    let ok = if raw {
+                        raw_exchange(&mut stream, address, &raw_request)
+                            .await
+                            .is_ok()
+                    } else {
+                        connector.send(&message).await.is_ok()
+                    };
+                    if !ok {
                         failures.fetch_add(1, Ordering::Relaxed);
                     }
                     latencies.push(sent.elapsed());
@@ -234,6 +255,7 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
         "concurrency": args.concurrency,
         "signature": args.signature,
         "runtime": args.runtime,
+        "client": args.client,
         "failures": failures,
         "wallSeconds": wall.as_secs_f64(),
         "sendsPerSecond": sends / wall.as_secs_f64(),
@@ -249,8 +271,8 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
         println!("{report}");
     } else {
         println!(
-            "{} sends at concurrency {} (signature {}, {} runtime), {} failed",
-            args.messages, args.concurrency, args.signature, args.runtime, failures
+            "{} sends at concurrency {} (signature {}, {} runtime, {} client), {} failed",
+            args.messages, args.concurrency, args.signature, args.runtime, args.client, failures
         );
         for (label, key) in [
             ("sends/s", "sendsPerSecond"),
@@ -269,6 +291,71 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
         EXIT_OK
     } else {
         EXIT_SEND_FAILED
+    }
+}
+
+/// One signed SendSms request as the connector writes it (`host`, the signed headers,
+/// `user-agent`, `content-length`, the form body), for the raw floor.
+fn raw_request(
+    connector: &AliyunSmsConnector,
+    message: &SmsMessage,
+) -> Result<Vec<u8>, connector_kit::ConnectorError> {
+    let nonce = uuid::Uuid::new_v4().to_string();
+    let request = connector
+        .request_builder()
+        .build(message, chrono::Utc::now(), &nonce)?;
+    let mut head = format!(
+        "POST / HTTP/1.1\r\nhost: {}\r\n",
+        connector.request_builder().host()
+    );
+    for (name, value) in request.headers.iter().filter(|(name, _)| name != "host") {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "user-agent: {}\r\ncontent-length: {}\r\n\r\n",
+        aliyun_sms::USER_AGENT,
+        request.body.len()
+    ));
+    Ok([head.as_bytes(), request.body.as_bytes()].concat())
+}
+
+/// Writes `request` on the worker's stream (connecting it first if needed) and reads one
+/// answer: the head, then `content-length` bytes.
+async fn raw_exchange(
+    stream: &mut Option<(TcpStream, Vec<u8>)>,
+    address: SocketAddr,
+    request: &[u8],
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if stream.is_none() {
+        let connected = TcpStream::connect(address).await?;
+        connected.set_nodelay(true)?;
+        *stream = Some((connected, Vec::with_capacity(4096)));
+    }
+    let Some((stream, buffer)) = stream.as_mut() else {
+        return Err(std::io::Error::other("no stream"));
+    };
+    stream.write_all(request).await?;
+    buffer.clear();
+    loop {
+        let mut chunk = [0u8; 4096];
+        let read = stream.read(&mut chunk).await?;
+        if read == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| std::io::Error::other("no content-length"))?;
+        if buffer.len() >= end + 4 + length {
+            return Ok(());
+        }
     }
 }
 

@@ -331,3 +331,48 @@ fn sign_rejects_a_parameter_without_a_name() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn bench_reports_every_figure_and_stays_within_one_connection_per_send_in_flight() {
+    for (client, runtime) in [
+        ("connector", "multi"),
+        ("connector", "current"),
+        ("raw", "multi"),
+    ] {
+        let output = aliyun_sms()
+            .args([
+                "--json",
+                "bench",
+                "--messages",
+                "200",
+                "--concurrency",
+                "8",
+                "--runtime",
+                runtime,
+                "--client",
+                client,
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{client} {runtime}: {output:?}");
+        let report = stdout_json(&output);
+        let what = format!("{client} {runtime}: {report}");
+        assert_eq!(report["failures"], 0, "{what}");
+        assert_eq!(report["client"], client, "{what}");
+        let connections = report["connectionsOpened"].as_u64().expect(&what);
+        assert!((1..=8).contains(&connections), "{what}");
+        for key in ["sendsPerSecond", "p50Ms", "p99Ms", "peakRssMib"] {
+            assert!(
+                report[key].as_f64().is_some_and(|v| v > 0.0),
+                "{key}: {what}"
+            );
+        }
+        // Counted in 10 ms ticks: a run this short may well cost none.
+        assert!(
+            report["cpuSecondsPer10k"]
+                .as_f64()
+                .is_some_and(|v| v >= 0.0),
+            "{what}"
+        );
+    }
+}

@@ -152,7 +152,7 @@ impl AliyunSmsConnector {
             string_to_sign,
             template_field,
             ..
-        } = self.builder.build(message, (self.clock)(), nonce)?;
+        } = self.builder.build_to_send(message, (self.clock)(), nonce)?;
 
         let exchanged = self
             .transport

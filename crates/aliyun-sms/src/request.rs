@@ -29,7 +29,7 @@
 
 use std::fmt;
 
-use aliyun_sign::rpc::RpcSigner;
+use aliyun_sign::rpc::{self, RpcSigner};
 use aliyun_sign::{Credentials, v3};
 use chrono::{DateTime, SecondsFormat, Utc};
 use connector_kit::{ConnectorError, SmsMessage, TemplateSet, UsageType};
@@ -210,6 +210,27 @@ impl RequestBuilder {
         time: DateTime<Utc>,
         nonce: &str,
     ) -> Result<SendRequest, ConnectorError> {
+        self.assemble(message, time, nonce, true)
+    }
+
+    /// [`build`](Self::build) for sending: `params` is left empty, which spares V1 signing
+    /// the owned copy of every parameter (the connector's hot path).
+    pub(crate) fn build_to_send(
+        &self,
+        message: &SmsMessage,
+        time: DateTime<Utc>,
+        nonce: &str,
+    ) -> Result<SendRequest, ConnectorError> {
+        self.assemble(message, time, nonce, false)
+    }
+
+    fn assemble(
+        &self,
+        message: &SmsMessage,
+        time: DateTime<Utc>,
+        nonce: &str,
+        with_params: bool,
+    ) -> Result<SendRequest, ConnectorError> {
         let (template_usage, (index, code)) = self
             .templates
             .select(message.usage)
@@ -243,21 +264,34 @@ impl RequestBuilder {
                     }
                     None => 8,
                 };
-                let signed = self
-                    .signer
-                    .sign(METHOD, &action_params[..count], &timestamp, nonce);
+                let action_params = &action_params[..count];
                 let headers = vec![
                     ("content-type".to_owned(), FORM_CONTENT_TYPE.to_owned()),
                     ("host".to_owned(), self.endpoint.host.clone()),
                 ];
-                let body = signed.to_form_body();
-                (
-                    headers,
-                    body,
-                    signed.params,
-                    signed.string_to_sign,
-                    signed.signature,
-                )
+                if with_params {
+                    let signed = self.signer.sign(METHOD, action_params, &timestamp, nonce);
+                    let body = signed.to_form_body();
+                    let rpc::SignedRpcRequest {
+                        params,
+                        string_to_sign,
+                        signature,
+                        ..
+                    } = signed;
+                    (headers, body, params, string_to_sign, signature)
+                } else {
+                    let signed = self
+                        .signer
+                        .sign_form(METHOD, action_params, &timestamp, nonce);
+                    let body = signed.to_form_body();
+                    (
+                        headers,
+                        body,
+                        Vec::new(),
+                        signed.string_to_sign,
+                        signed.signature,
+                    )
+                }
             }
             SignatureVersion::V3 => {
                 // Sorted by name, as the canonical form below keeps them.
@@ -287,10 +321,13 @@ impl RequestBuilder {
                     content_type: Some(FORM_CONTENT_TYPE),
                 };
                 let signed = v3::sign(&request, self.credentials(), &timestamp, nonce);
-                let params = business
-                    .iter()
-                    .map(|&(k, v)| (k.to_owned(), v.to_owned()))
-                    .collect();
+                let params = match with_params {
+                    true => business
+                        .iter()
+                        .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect(),
+                    false => Vec::new(),
+                };
                 (
                     signed.headers,
                     body,

@@ -8,8 +8,9 @@
 //! - [`response`]: the pure classifier (HTTP status + body → [`Receipt`](connector_kit::Receipt)
 //!   or a [`ConnectorError`](connector_kit::ConnectorError) with its kind, Aliyun's code and
 //!   request id, and whether it is retryable or its outcome unknown).
-//! - [`AliyunSmsConnector`]: the [`SmsConnector`](connector_kit::SmsConnector), with one pooled
-//!   HTTP client, timeouts always on, and retries only where nothing was sent.
+//! - [`AliyunSmsConnector`]: the [`SmsConnector`](connector_kit::SmsConnector), with a pool of
+//!   keep-alive HTTPS connections (never more than the sends in flight), timeouts always on,
+//!   and retries only where nothing was sent.
 //!
 //! ```
 //! use aliyun_sms::{AliyunSmsConnector, AliyunSmsConfig};

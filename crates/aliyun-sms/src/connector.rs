@@ -237,6 +237,15 @@ impl AliyunSmsConnector {
                 .with_outcome_unknown(!refused)
                 .with_boxed_source(error)
             }
+            TransportError::Expired => ConnectorError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no connection to {host} was ready within {} ms; nothing was sent",
+                    self.config.timeout_ms
+                ),
+            )
+            .with_outcome_unknown(false)
+            .with_retryable(true),
             TransportError::TimedOut { status: None } => self.timeout_error(),
             TransportError::TimedOut {
                 status: Some(status),

@@ -60,6 +60,8 @@ pub(crate) enum TransportError {
         /// What went wrong.
         error: BoxError,
     },
+    /// The deadline passed before the request was handed to a connection: nothing was sent.
+    Expired,
     /// The deadline passed after the request was handed to a connection.
     TimedOut {
         /// The HTTP status, when it had arrived.
@@ -81,11 +83,15 @@ struct Connection {
     waker: LocalWaker,
 }
 
-/// hyper's connection future, polled by whichever task uses the connection.
-struct Driver {
-    connection: http1::Connection<Stream, Full<Bytes>>,
-    /// The future has completed: it must not be polled again, nor the connection reused.
-    ended: bool,
+/// hyper's connection future, polled by whichever task uses the connection; `None` once it
+/// has completed. Dropping it at once hands a request it had not taken yet back to the sender
+/// (hyper's `TrySendError::take_message`), so that request is known not to have been written.
+struct Driver(Option<http1::Connection<Stream, Full<Bytes>>>);
+
+impl Driver {
+    fn ended(&self) -> bool {
+        self.0.is_none()
+    }
 }
 
 struct Idle {
@@ -202,25 +208,21 @@ impl Transport {
         Ok(request)
     }
 
-    /// The most recently used idle connection, unless it has been idle too long.
+    /// The most recently used idle connection; those idle too long are closed.
     fn checkout(&self) -> Option<Connection> {
         let mut idle = self.idle.lock().ok()?;
-        let Idle { connection, since } = idle.pop()?;
-        if since.elapsed() < IDLE_TIMEOUT {
-            return Some(connection);
-        }
-        // The rest went idle earlier still.
-        idle.clear();
-        None
+        let now = Instant::now();
+        idle.retain(|i| now.duration_since(i.since) < IDLE_TIMEOUT);
+        idle.pop().map(|i| i.connection)
     }
 
     fn checkin(&self, connection: Connection) {
+        // An idle connection must not wake the task that used it last (nor keep it alive).
+        connection.waker.forget_task();
         if let Ok(mut idle) = self.idle.lock() {
-            let now = Instant::now();
-            idle.retain(|i| now.duration_since(i.since) < IDLE_TIMEOUT);
             idle.push(Idle {
                 connection,
-                since: now,
+                since: Instant::now(),
             });
         }
     }
@@ -233,10 +235,7 @@ impl Transport {
             poll_fn(|cx| connector.poll_ready(cx)).await?;
             let stream = connector.call(self.uri.clone()).await?;
             let (sender, connection) = http1::handshake(stream).await?;
-            let driver = Driver {
-                connection,
-                ended: false,
-            };
+            let driver = Driver(Some(connection));
             let waker = LocalWaker::new();
             Ok::<_, BoxError>(Connection {
                 sender,
@@ -276,7 +275,7 @@ impl Connection {
         match drive(driver, timer.as_mut(), poll_fn(|cx| sender.poll_ready(cx))).await {
             // The connection may end (the server's FIN read) in the very poll that finds the
             // sender ready: the request is not handed to it then.
-            Ok(Ok(())) if driver.ended => {
+            Ok(Ok(())) if driver.ended() => {
                 let error = "the server had closed the connection".into();
                 return Err(Exchange::NotTaken(Box::new(request), error));
             }
@@ -285,10 +284,10 @@ impl Connection {
             Err(Interrupted::Ended(error)) => {
                 return Err(Exchange::NotTaken(Box::new(request), error));
             }
-            Err(Interrupted::Elapsed) => {
-                let error = TransportError::NotSent(Box::new(timed_out()));
-                return Err(Exchange::Failed(error));
-            }
+            Err(Interrupted::Elapsed) => return Err(Exchange::Failed(TransportError::Expired)),
+        }
+        if timer.is_elapsed() {
+            return Err(Exchange::Failed(TransportError::Expired));
         }
         let response = match drive(driver, timer.as_mut(), sender.try_send_request(request)).await {
             Ok(Ok(response)) => response,
@@ -333,7 +332,7 @@ impl Connection {
                 return Err(Exchange::Failed(TransportError::TimedOut { status }));
             }
         };
-        let reusable = complete && !closes && !driver.ended;
+        let reusable = complete && !closes && !driver.ended();
         Ok((Answer { status, body }, reusable))
     }
 }
@@ -373,16 +372,16 @@ async fn drive<F: Future>(
     let mut work = pin!(work);
     let mut ended = None;
     poll_fn(|cx| {
-        if !driver.ended {
-            if let Poll::Ready(result) = Pin::new(&mut driver.connection).poll(cx) {
-                driver.ended = true;
+        if let Some(connection) = &mut driver.0 {
+            if let Poll::Ready(result) = Pin::new(connection).poll(cx) {
+                driver.0 = None;
                 ended = Some(result);
             }
         }
         if let Poll::Ready(output) = work.as_mut().poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        if driver.ended {
+        if driver.ended() {
             let error: BoxError = match ended.take() {
                 Some(Err(error)) => error.into(),
                 _ => "the server closed the connection".into(),
@@ -452,6 +451,13 @@ impl LocalWaker {
         LocalWaker {
             waker: Waker::from(shared.clone()),
             shared,
+        }
+    }
+
+    /// Drops the task waker it would pass wake-ups on to.
+    fn forget_task(&self) {
+        if let Ok(mut task) = self.shared.task.lock() {
+            *task = None;
         }
     }
 

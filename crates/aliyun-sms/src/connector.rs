@@ -17,7 +17,7 @@ use crate::request::{RequestBuilder, SendRequest};
 use crate::response::{ClassifyContext, MAX_BODY_BYTES, classify_with};
 use crate::retry::{self, Backoff};
 use crate::secret::Redactor;
-use crate::transport::{Transport, TransportError};
+use crate::transport::{Proxy, Transport, TransportError};
 
 /// What this connector is: Logto's id and target, so it can stand in for Logto's connector.
 pub const METADATA: ConnectorMetadata = ConnectorMetadata {
@@ -88,11 +88,8 @@ impl AliyunSmsConnector {
             builder.url().as_str(),
             builder.host(),
             config.connect_timeout(),
-        )
-        .map_err(|e| {
-            ConnectorError::new(ErrorKind::Transport, "could not set up the HTTP client")
-                .with_boxed_source(e)
-        })?;
+            Proxy::FromEnvironment,
+        )?;
         let redactor = Redactor::new(
             std::iter::once(config.access_key_secret.expose_secret())
                 .chain(config.security_token.as_ref().map(|t| t.expose_secret())),
@@ -112,6 +109,23 @@ impl AliyunSmsConnector {
     /// in the message, and the [`ConfigError`](crate::ConfigError) as the source.
     pub fn from_json(json: &str) -> Result<Self, ConnectorError> {
         Self::new(AliyunSmsConfig::from_json(json)?)
+    }
+
+    /// Sets the HTTP proxy that connections to an `https` endpoint go through, instead of the
+    /// one the environment names (`HTTPS_PROXY` or `ALL_PROXY`, unless `NO_PROXY` excludes the
+    /// endpoint's host): `Some("http://proxy.internal:3128")` (credentials as
+    /// `http://user:password@host:port`), or `None` to connect directly.
+    ///
+    /// The proxy only relays the bytes: TLS runs end to end with the endpoint, certificate
+    /// checks included. Only `http://` proxies (HTTP `CONNECT`) are supported.
+    pub fn with_proxy(mut self, proxy: Option<&str>) -> Result<Self, ConnectorError> {
+        self.transport = Transport::new(
+            self.builder.url().as_str(),
+            self.builder.host(),
+            self.config.connect_timeout(),
+            proxy.map_or(Proxy::Direct, Proxy::Url),
+        )?;
+        Ok(self)
     }
 
     /// Replaces the pause between attempts (tests use a short one).
@@ -206,7 +220,12 @@ impl AliyunSmsConnector {
             .with_boxed_source(source),
             TransportError::NotSent(source) => ConnectorError::new(
                 ErrorKind::Transport,
-                format!("could not connect to {host}; nothing was sent"),
+                match self.transport.proxy() {
+                    Some(proxy) => {
+                        format!("could not connect to {host} through the proxy {proxy}; nothing was sent")
+                    }
+                    None => format!("could not connect to {host}; nothing was sent"),
+                },
             )
             .with_retryable(true)
             .with_boxed_source(source),

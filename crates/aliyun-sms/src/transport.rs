@@ -18,6 +18,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
+use connector_kit::{ConnectorError, ErrorKind};
 use http::header::{CONNECTION, CONTENT_LENGTH, HOST, HeaderName, HeaderValue, USER_AGENT};
 use http::{Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
@@ -25,6 +26,8 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1;
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
@@ -99,10 +102,52 @@ struct Idle {
     since: Instant,
 }
 
+/// Which HTTP proxy, if any, connections to an `https` endpoint go through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proxy<'a> {
+    /// The one `HTTPS_PROXY` or `ALL_PROXY` names, unless `NO_PROXY` excludes the endpoint's
+    /// host (the variables and rules of curl, also in lower case).
+    FromEnvironment,
+    /// None: connect to the endpoint directly.
+    Direct,
+    /// This proxy, e.g. `http://proxy.internal:3128` or `http://user:password@proxy:3128`.
+    Url(&'a str),
+}
+
+/// Opens connections: directly, or through an HTTP proxy's `CONNECT` tunnel; then TLS for
+/// `https`, end to end with the endpoint.
+#[derive(Clone)]
+enum Connector {
+    Direct(HttpsConnector<HttpConnector>),
+    Tunnel(HttpsConnector<Tunnel<HttpConnector>>),
+}
+
+impl Connector {
+    async fn open(&self, uri: Uri) -> Result<Stream, BoxError> {
+        match self {
+            Connector::Direct(connector) => open(connector.clone(), uri).await,
+            Connector::Tunnel(connector) => open(connector.clone(), uri).await,
+        }
+    }
+}
+
+async fn open<S>(mut connector: S, uri: Uri) -> Result<Stream, BoxError>
+where
+    S: Service<Uri, Response = Stream>,
+    S::Error: Into<BoxError>,
+{
+    poll_fn(|cx| connector.poll_ready(cx))
+        .await
+        .map_err(Into::into)?;
+    connector.call(uri).await.map_err(Into::into)
+}
+
 /// The endpoint's connections. Cheap to share: the pool is behind an `Arc`.
 #[derive(Clone)]
 pub(crate) struct Transport {
-    connector: HttpsConnector<HttpConnector>,
+    connector: Connector,
+    /// The proxy's `host:port` (never its credentials), for messages.
+    proxy: Option<String>,
     uri: Uri,
     host: HeaderValue,
     connect_timeout: Duration,
@@ -113,6 +158,7 @@ impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")
             .field("uri", &self.uri)
+            .field("proxy", &self.proxy)
             .field("idle", &self.idle.lock().map(|idle| idle.len()).ok())
             .finish_non_exhaustive()
     }
@@ -120,32 +166,96 @@ impl fmt::Debug for Transport {
 
 impl Transport {
     /// A transport to `url` (`https://`, or `http://` for loopback as the config allows),
-    /// certificates checked against the Mozilla roots that `webpki-roots` carries.
-    pub fn new(url: &str, host: &str, connect_timeout: Duration) -> Result<Transport, BoxError> {
+    /// certificates checked against the Mozilla roots that `webpki-roots` carries. Only
+    /// `https` endpoints go through a proxy.
+    pub fn new(
+        url: &str,
+        host: &str,
+        connect_timeout: Duration,
+        proxy: Proxy<'_>,
+    ) -> Result<Transport, ConnectorError> {
+        let setup = |e: BoxError| {
+            ConnectorError::new(ErrorKind::Transport, "could not set up the HTTP client")
+                .with_boxed_source(e)
+        };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
         let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()?
+            .with_safe_default_protocol_versions()
+            .map_err(|e| setup(e.into()))?
             .with_root_certificates(roots)
             .with_no_client_auth();
+        let uri: Uri = url
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| setup(e.into()))?;
+        let host = HeaderValue::from_str(host).map_err(|e| setup(e.into()))?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_keepalive(Some(TCP_KEEPALIVE));
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let https = || {
+            hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls.clone())
+                .https_or_http()
+                .enable_http1()
+        };
+        let intercept = match proxy {
+            _ if uri.scheme() != Some(&http::uri::Scheme::HTTPS) => None,
+            Proxy::Direct => None,
+            Proxy::FromEnvironment => Matcher::from_env().intercept(&uri),
+            Proxy::Url(proxy) => {
+                let intercept = Matcher::builder()
+                    .all(proxy.to_owned())
+                    .build()
+                    .intercept(&uri);
+                if intercept.is_none() {
+                    return Err(proxy_error(
+                        "given is not a proxy URL; expected e.g. http://proxy.internal:3128",
+                    ));
+                }
+                intercept
+            }
+        };
+        let (connector, proxy) = match intercept {
+            None => (Connector::Direct(https().wrap_connector(http)), None),
+            Some(intercept) => {
+                let proxy_uri = intercept.uri().clone();
+                if proxy_uri.scheme() != Some(&http::uri::Scheme::HTTP) {
+                    let origin = match proxy {
+                        Proxy::Url(_) => "given",
+                        _ => "from HTTPS_PROXY or ALL_PROXY",
+                    };
+                    return Err(proxy_error(&format!(
+                        "{origin} uses {}://, which this connector does not support; use an \
+                         http:// proxy (HTTP CONNECT), or none",
+                        proxy_uri.scheme_str().unwrap_or("no scheme")
+                    )));
+                }
+                let address = proxy_uri
+                    .authority()
+                    .map(|a| format!("{}:{}", a.host(), a.port_u16().unwrap_or(80)));
+                let mut tunnel = Tunnel::new(proxy_uri, http);
+                if let Some(auth) = intercept.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                (Connector::Tunnel(https().wrap_connector(tunnel)), address)
+            }
+        };
         Ok(Transport {
             connector,
-            uri: url.parse()?,
-            host: HeaderValue::from_str(host)?,
+            proxy,
+            uri,
+            host,
             connect_timeout,
             idle: Arc::new(Mutex::new(Vec::new())),
         })
+    }
+
+    /// The proxy's `host:port`, when connections go through one.
+    pub fn proxy(&self) -> Option<&str> {
+        self.proxy.as_deref()
     }
 
     /// POSTs `body` to `/` with `headers` (the `host` header is the endpoint's) and reads the
@@ -230,10 +340,8 @@ impl Transport {
     /// A new connection: TCP, then TLS for https, within the connect timeout and `deadline`.
     async fn connect(&self, deadline: Instant) -> Result<Connection, TransportError> {
         let limit = deadline.min(Instant::now() + self.connect_timeout);
-        let mut connector = self.connector.clone();
         let handshake = async {
-            poll_fn(|cx| connector.poll_ready(cx)).await?;
-            let stream = connector.call(self.uri.clone()).await?;
+            let stream = self.connector.open(self.uri.clone()).await?;
             let (sender, connection) = http1::handshake(stream).await?;
             let driver = Driver(Some(connection));
             let waker = LocalWaker::new();
@@ -248,6 +356,14 @@ impl Transport {
             Err(_) => Err(TransportError::NotSent(Box::new(timed_out()))),
         }
     }
+}
+
+/// A proxy that cannot be used. The message never repeats the URL, which may hold a password.
+fn proxy_error(problem: &str) -> ConnectorError {
+    ConnectorError::new(
+        ErrorKind::InvalidConfig,
+        format!("the HTTP proxy {problem}"),
+    )
 }
 
 fn timed_out() -> std::io::Error {

@@ -342,7 +342,12 @@ impl Transport {
         let limit = deadline.min(Instant::now() + self.connect_timeout);
         let handshake = async {
             let stream = self.connector.open(self.uri.clone()).await?;
-            let (sender, connection) = http1::handshake(stream).await?;
+            // One buffer for head and body (a request is about 1 KiB): measured a little
+            // cheaper per send than hyper's vectored writes.
+            let (sender, connection) = http1::Builder::new()
+                .writev(false)
+                .handshake(stream)
+                .await?;
             let driver = Driver(Some(connection));
             let waker = LocalWaker::new();
             Ok::<_, BoxError>(Connection {

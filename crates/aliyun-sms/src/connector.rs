@@ -13,11 +13,12 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::config::AliyunSmsConfig;
+use crate::proxy::Proxy;
 use crate::request::{RequestBuilder, SendRequest};
 use crate::response::{ClassifyContext, MAX_BODY_BYTES, classify_with};
 use crate::retry::{self, Backoff};
 use crate::secret::Redactor;
-use crate::transport::{Proxy, Transport, TransportError};
+use crate::transport::{Transport, TransportError};
 
 /// What this connector is: Logto's id and target, so it can stand in for Logto's connector.
 pub const METADATA: ConnectorMetadata = ConnectorMetadata {
@@ -228,6 +229,15 @@ impl AliyunSmsConnector {
                 },
             )
             .with_retryable(true)
+            .with_boxed_source(source),
+            TransportError::ProxyAuthentication(source) => ConnectorError::new(
+                ErrorKind::Transport,
+                format!(
+                    "the proxy {} answered 407 Proxy Authentication Required: its credentials \
+                     are missing or wrong; nothing was sent",
+                    self.transport.proxy().unwrap_or("in use")
+                ),
+            )
             .with_boxed_source(source),
             TransportError::AfterSend(source) => ConnectorError::new(
                 ErrorKind::OutcomeUnknown,

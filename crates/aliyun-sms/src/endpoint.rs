@@ -59,7 +59,7 @@ const DEFAULT_EXAMPLE: &str = "https://dysmsapi.aliyuncs.com";
 
 /// `localhost`, 127.0.0.0/8 or `[::1]`, as the URL parser writes hosts (lower case, IPv6 in
 /// brackets, IPv4 normalised).
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         return v6.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
     }

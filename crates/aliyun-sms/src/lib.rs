@@ -66,6 +66,7 @@ pub mod config;
 mod connector;
 pub mod diagnose;
 mod endpoint;
+mod proxy;
 pub mod request;
 pub mod response;
 pub mod retry;

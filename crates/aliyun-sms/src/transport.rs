@@ -27,11 +27,12 @@ use hyper::client::conn::http1;
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
-use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 use tower_service::Service;
+
+use crate::proxy::{self, Proxy};
 
 /// A boxed error from connecting (DNS, TCP, TLS).
 pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
@@ -50,9 +51,11 @@ const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 pub(crate) enum TransportError {
     /// The request could not be built (a header the HTTP stack refuses): nothing was sent.
     Invalid(BoxError),
-    /// No byte of the request was written: the request could not be built, or connecting, TLS
-    /// or the connect timeout failed.
+    /// No byte of the request was written: connecting, TLS or the connect timeout failed.
     NotSent(BoxError),
+    /// The proxy answered `407 Proxy Authentication Required`: nothing was sent, and trying
+    /// again with the same credentials would not help.
+    ProxyAuthentication(BoxError),
     /// The request was handed to a live connection, which then failed before a status
     /// arrived: it may have been processed.
     AfterSend(BoxError),
@@ -100,18 +103,6 @@ impl Driver {
 struct Idle {
     connection: Connection,
     since: Instant,
-}
-
-/// Which HTTP proxy, if any, connections to an `https` endpoint go through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proxy<'a> {
-    /// The one `HTTPS_PROXY` or `ALL_PROXY` names, unless `NO_PROXY` excludes the endpoint's
-    /// host (the variables and rules of curl, also in lower case).
-    FromEnvironment,
-    /// None: connect to the endpoint directly.
-    Direct,
-    /// This proxy, e.g. `http://proxy.internal:3128` or `http://user:password@proxy:3128`.
-    Url(&'a str),
 }
 
 /// Opens connections: directly, or through an HTTP proxy's `CONNECT` tunnel; then TLS for
@@ -201,46 +192,15 @@ impl Transport {
                 .https_or_http()
                 .enable_http1()
         };
-        let intercept = match proxy {
-            _ if uri.scheme() != Some(&http::uri::Scheme::HTTPS) => None,
-            Proxy::Direct => None,
-            Proxy::FromEnvironment => Matcher::from_env().intercept(&uri),
-            Proxy::Url(proxy) => {
-                let intercept = Matcher::builder()
-                    .all(proxy.to_owned())
-                    .build()
-                    .intercept(&uri);
-                if intercept.is_none() {
-                    return Err(proxy_error(
-                        "given is not a proxy URL; expected e.g. http://proxy.internal:3128",
-                    ));
-                }
-                intercept
-            }
-        };
-        let (connector, proxy) = match intercept {
+        let (connector, proxy) = match proxy::choose(proxy, &uri)? {
             None => (Connector::Direct(https().wrap_connector(http)), None),
-            Some(intercept) => {
-                let proxy_uri = intercept.uri().clone();
-                if proxy_uri.scheme() != Some(&http::uri::Scheme::HTTP) {
-                    let origin = match proxy {
-                        Proxy::Url(_) => "given",
-                        _ => "from HTTPS_PROXY or ALL_PROXY",
-                    };
-                    return Err(proxy_error(&format!(
-                        "{origin} uses {}://, which this connector does not support; use an \
-                         http:// proxy (HTTP CONNECT), or none",
-                        proxy_uri.scheme_str().unwrap_or("no scheme")
-                    )));
+            Some(chosen) => {
+                let mut tunnel = Tunnel::new(chosen.uri, http);
+                if let Some(authorization) = chosen.authorization {
+                    tunnel = tunnel.with_auth(authorization);
                 }
-                let address = proxy_uri
-                    .authority()
-                    .map(|a| format!("{}:{}", a.host(), a.port_u16().unwrap_or(80)));
-                let mut tunnel = Tunnel::new(proxy_uri, http);
-                if let Some(auth) = intercept.basic_auth() {
-                    tunnel = tunnel.with_auth(auth.clone());
-                }
-                (Connector::Tunnel(https().wrap_connector(tunnel)), address)
+                let connector = Connector::Tunnel(https().wrap_connector(tunnel));
+                (connector, Some(chosen.address))
             }
         };
         Ok(Transport {
@@ -357,18 +317,26 @@ impl Transport {
             })
         };
         match tokio::time::timeout_at(limit, handshake).await {
+            Ok(Err(error)) if asks_for_proxy_credentials(&*error) => {
+                Err(TransportError::ProxyAuthentication(error))
+            }
             Ok(connected) => connected.map_err(TransportError::NotSent),
             Err(_) => Err(TransportError::NotSent(Box::new(timed_out()))),
         }
     }
 }
 
-/// A proxy that cannot be used. The message never repeats the URL, which may hold a password.
-fn proxy_error(problem: &str) -> ConnectorError {
-    ConnectorError::new(
-        ErrorKind::InvalidConfig,
-        format!("the HTTP proxy {problem}"),
-    )
+/// hyper-util's tunnel error for a 407 is not nameable outside it: its text is what tells it
+/// (`tests/proxy.rs` fails if that changes).
+fn asks_for_proxy_credentials(error: &(dyn StdError + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(error) = source {
+        if error.to_string().contains("proxy authorization required") {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 fn timed_out() -> std::io::Error {

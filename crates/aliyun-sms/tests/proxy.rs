@@ -134,7 +134,7 @@ async fn through_the_proxy_tls_still_checks_the_endpoint_certificate() {
 async fn proxy_credentials_go_in_proxy_authorization_and_nowhere_else() {
     const PASSWORD: &str = "opensesame-canary";
     let (proxy_port, heads) = proxy(false).await;
-    let sms = connector("https://dysmsapi.aliyuncs.com", json!({"maxAttempts": 1}))
+    let sms = connector("https://dysmsapi.aliyuncs.com", json!({"maxAttempts": 3}))
         .with_proxy(Some(&format!(
             "http://aladdin:{PASSWORD}@127.0.0.1:{proxy_port}"
         )))
@@ -142,7 +142,15 @@ async fn proxy_credentials_go_in_proxy_authorization_and_nowhere_else() {
 
     let err = sms.send(&message()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
+    assert!(
+        err.message().contains(&format!(
+            "the proxy 127.0.0.1:{proxy_port} answered 407 Proxy Authentication Required"
+        )),
+        "{err}"
+    );
     assert!(err.message().contains("nothing was sent"), "{err}");
+    assert!(!err.is_retryable() && !err.outcome_unknown(), "{err}");
+    // Refused credentials are not offered again, whatever maxAttempts says.
     let heads = heads.all();
     assert_eq!(heads.len(), 1, "{heads:?}");
     assert!(
@@ -164,17 +172,25 @@ async fn proxy_credentials_go_in_proxy_authorization_and_nowhere_else() {
 
 #[tokio::test]
 async fn unusable_proxies_are_refused_when_the_connector_is_built() {
-    for (proxy, says) in [
-        ("socks5://user:pw-canary@127.0.0.1:1080", "uses socks5://"),
-        ("https://user:pw-canary@127.0.0.1:8443", "uses https://"),
-        ("not a proxy", "is not a proxy URL"),
-    ] {
-        let err = connector("https://dysmsapi.aliyuncs.com", json!({}))
-            .with_proxy(Some(proxy))
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{proxy}: {err}");
-        assert!(err.message().contains(says), "{proxy}: {err}");
-        assert!(!chain(&err).contains("pw-canary"), "{proxy}: {err}");
+    // Whatever the endpoint: a proxy given is checked even where it would not be used.
+    for endpoint in ["https://dysmsapi.aliyuncs.com", "http://127.0.0.1:9"] {
+        for (proxy, says) in [
+            ("socks5://user:pw-canary@127.0.0.1:1080", "uses socks5://"),
+            ("https://user:pw-canary@127.0.0.1:8443", "uses https://"),
+            // An unencoded `/` in the password would make `user` the proxy's host.
+            (
+                "http://user-canary:8080/pw-canary@127.0.0.1:3128",
+                "has a path",
+            ),
+            ("not a proxy", "is not a proxy URL"),
+        ] {
+            let err = connector(endpoint, json!({}))
+                .with_proxy(Some(proxy))
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{proxy}: {err}");
+            assert!(err.message().contains(says), "{proxy}: {err}");
+            assert!(!chain(&err).contains("canary"), "{proxy}: {err}");
+        }
     }
 }
 

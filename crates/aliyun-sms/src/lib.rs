@@ -66,6 +66,7 @@ pub mod config;
 mod connector;
 pub mod diagnose;
 mod endpoint;
+mod local_waker;
 mod proxy;
 pub mod request;
 pub mod response;

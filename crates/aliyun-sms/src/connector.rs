@@ -83,6 +83,11 @@ impl fmt::Debug for AliyunSmsConnector {
 
 impl AliyunSmsConnector {
     /// Checks the config and prepares the connector: no request is made.
+    ///
+    /// Connections to an `https` endpoint go through the HTTP proxy that `https_proxy`,
+    /// `HTTPS_PROXY`, `all_proxy` or `ALL_PROXY` names, unless `no_proxy`/`NO_PROXY` excludes
+    /// the endpoint (read here, once; an unusable one is ignored with a warning in the log).
+    /// [`with_proxy`](Self::with_proxy) sets another, or none.
     pub fn new(config: AliyunSmsConfig) -> Result<Self, ConnectorError> {
         let builder = RequestBuilder::new(&config)?;
         let transport = Transport::new(
@@ -119,6 +124,12 @@ impl AliyunSmsConnector {
     ///
     /// The proxy only relays the bytes: TLS runs end to end with the endpoint, certificate
     /// checks included. Only `http://` proxies (HTTP `CONNECT`) are supported.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidConfig`] for a proxy that cannot be used: another scheme than
+    /// `http://`, a path, query or fragment (characters such as `/` or `@` in the credentials
+    /// must be percent-encoded), or not a URL. The message never repeats the URL.
     pub fn with_proxy(mut self, proxy: Option<&str>) -> Result<Self, ConnectorError> {
         self.transport = Transport::new(
             self.builder.url().as_str(),
@@ -266,14 +277,14 @@ impl AliyunSmsConnector {
                 .with_outcome_unknown(!refused)
                 .with_boxed_source(error)
             }
+            // Like a connect timeout: the request never left.
             TransportError::Expired => ConnectorError::new(
-                ErrorKind::Timeout,
+                ErrorKind::Transport,
                 format!(
                     "no connection to {host} was ready within {} ms; nothing was sent",
                     self.config.timeout_ms
                 ),
             )
-            .with_outcome_unknown(false)
             .with_retryable(true),
             TransportError::TimedOut { status: None } => self.timeout_error(),
             TransportError::TimedOut {

@@ -83,3 +83,5 @@ pub use request::{RequestBuilder, SendRequest, build_send_request};
 pub use response::classify;
 pub use retry::Backoff;
 pub use secret::{REDACTED, Redactor, SecretString};
+/// The URL type of [`RequestBuilder::url`].
+pub use url;

@@ -8,7 +8,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 use crate::endpoint::is_loopback;
 
 /// Which HTTP proxy, if any, connections to an `https` endpoint go through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Proxy<'a> {
     /// The one the environment names (see [`from_environment`]). Not used for a loopback
     /// endpoint, and ignored with a warning when it cannot be used.
@@ -17,6 +17,17 @@ pub(crate) enum Proxy<'a> {
     Direct,
     /// This proxy, e.g. `http://proxy.internal:3128` or `http://user:password@proxy:3128`.
     Url(&'a str),
+}
+
+impl std::fmt::Debug for Proxy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Proxy::FromEnvironment => f.write_str("FromEnvironment"),
+            Proxy::Direct => f.write_str("Direct"),
+            // The URL may hold a password.
+            Proxy::Url(_) => f.write_str("Url(** redacted **)"),
+        }
+    }
 }
 
 /// A proxy to connect through.
@@ -251,7 +262,12 @@ mod tests {
         assert!(authorization.is_sensitive());
         // base64("user:p@ss")
         assert_eq!(authorization.to_str().unwrap(), "Basic dXNlcjpwQHNz");
-        assert!(!format!("{:?}", chosen.uri).contains("p@ss"));
+        let uri = format!("{:?}", chosen.uri);
+        assert!(!uri.contains("user") && !uri.contains('@'), "{uri}");
+        assert_eq!(
+            format!("{:?}", Proxy::Url("http://user:p@ss@proxy:3128")),
+            "Url(** redacted **)"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use connector_kit::{ConnectorError, ErrorKind};
-use http::header::{CONNECTION, CONTENT_LENGTH, HOST, HeaderName, HeaderValue, USER_AGENT};
+use http::header::{ACCEPT, CONNECTION, CONTENT_LENGTH, HOST, HeaderName, HeaderValue, USER_AGENT};
 use http::{Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -185,6 +185,9 @@ impl Transport {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_keepalive(Some(TCP_KEEPALIVE));
+        // Also per attempt: hyper-util shares it among the addresses DNS gives, so a dead
+        // first address leaves time for the next one.
+        http.set_connect_timeout(Some(connect_timeout));
         let https = || {
             hyper_rustls::HttpsConnectorBuilder::new()
                 .with_tls_config(tls.clone())
@@ -261,12 +264,13 @@ impl Transport {
         *request.method_mut() = Method::POST;
         *request.uri_mut() = Uri::from_static("/");
         let map = request.headers_mut();
-        map.reserve(headers.len() + 2);
+        map.reserve(headers.len() + 3);
         map.insert(HOST, self.host.clone());
         map.insert(
             USER_AGENT,
             HeaderValue::from_static(crate::connector::USER_AGENT),
         );
+        map.insert(ACCEPT, HeaderValue::from_static("application/json"));
         for (name, value) in headers.iter().filter(|(name, _)| name != "host") {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|e| TransportError::Invalid(e.into()))?;

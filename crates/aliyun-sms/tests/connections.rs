@@ -30,6 +30,8 @@ struct Server {
     endpoint: String,
     connections: Arc<AtomicUsize>,
     requests: Arc<AtomicUsize>,
+    /// Connections that ended (the client closed them, or the server did).
+    ended: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -39,18 +41,23 @@ impl Server {
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let connections = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(AtomicUsize::new(0));
-        let (accepted, answered) = (connections.clone(), requests.clone());
+        let ended = Arc::new(AtomicUsize::new(0));
+        let (accepted, answered, closed) = (connections.clone(), requests.clone(), ended.clone());
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 accepted.fetch_add(1, Ordering::SeqCst);
-                let answered = answered.clone();
-                tokio::spawn(serve(socket, after, first_answer_delay, answered));
+                let (answered, closed) = (answered.clone(), closed.clone());
+                tokio::spawn(async move {
+                    serve(socket, after, first_answer_delay, answered).await;
+                    closed.fetch_add(1, Ordering::SeqCst);
+                });
             }
         });
         Server {
             endpoint,
             connections,
             requests,
+            ended,
             task,
         }
     }
@@ -61,6 +68,17 @@ impl Server {
 
     fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Waits (5 s at most) until `count()` reaches `n`.
+    async fn until(&self, n: usize, count: impl Fn(&Server) -> usize) -> usize {
+        for _ in 0..500 {
+            if count(self) >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        count(self)
     }
 }
 
@@ -191,12 +209,27 @@ async fn never_more_connections_than_sends_in_flight() {
 
 #[tokio::test]
 async fn a_cancelled_send_takes_its_connection_with_it() {
-    let server = Server::start(After::KeepAlive, Duration::from_millis(300)).await;
-    let sms = connector(&server.endpoint, json!({}));
-    // The caller gives up while the first answer is delayed: that connection is in an unknown
-    // state and must not serve the next send.
-    let cancelled = tokio::time::timeout(Duration::from_millis(50), sms.send(&message())).await;
-    assert!(cancelled.is_err(), "the first send was cancelled");
+    let server = Server::start(After::KeepAlive, Duration::from_secs(2)).await;
+    let sms = Arc::new(connector(&server.endpoint, json!({})));
+    // The caller gives up once the server has the request and is slow to answer: that
+    // connection is in an unknown state and must be closed, not pooled.
+    let first = tokio::spawn({
+        let sms = sms.clone();
+        async move { sms.send(&message()).await }
+    });
+    assert_eq!(
+        server.until(1, Server::requests).await,
+        1,
+        "the request arrived"
+    );
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    assert_eq!(
+        server.until(1, |s| s.ended.load(Ordering::SeqCst)).await,
+        1,
+        "closed"
+    );
+
     let receipt = sms.send(&message()).await.unwrap();
     assert_eq!(receipt.message_id.as_deref(), Some("biz-1"));
     assert_eq!((server.connections(), server.requests()), (2, 2));

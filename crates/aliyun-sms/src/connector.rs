@@ -5,16 +5,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use connector_kit::{
-    ConnectorError, ConnectorMetadata, ErrorKind, LocalizedText, Receipt, SmsConnector, SmsMessage,
+    ConnectorError, ConnectorMetadata, ErrorKind, LocalizedText, PhoneNumber, Receipt,
+    SmsConnector, SmsMessage,
 };
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::config::AliyunSmsConfig;
+use crate::delivery::{SendDetails, classify_send_details};
 use crate::proxy::Proxy;
-use crate::request::{RequestBuilder, SendRequest};
+use crate::request::{QueryRequest, RequestBuilder, SendRequest};
 use crate::response::{ClassifyContext, MAX_BODY_BYTES, classify_with};
 use crate::retry::{self, Backoff};
 use crate::secret::Redactor;
@@ -160,6 +162,109 @@ impl AliyunSmsConnector {
     /// The prepared request builder, e.g. to show what would be sent.
     pub fn request_builder(&self) -> &RequestBuilder {
         &self.builder
+    }
+
+    /// What happened to the messages sent to `to` on `send_date` (China time, within the
+    /// last 30 days): Aliyun's `QuerySendDetails`, only the message with `biz_id` (a
+    /// [`Receipt::message_id`]) if given, the first 50 at most.
+    ///
+    /// The way to settle an error whose [`outcome_unknown`](ConnectorError::outcome_unknown)
+    /// is true before sending the code again: a message found `Delivered` or `Waiting` went
+    /// out (match it by [`SentMessage::out_id`](crate::SentMessage::out_id) when the message
+    /// had a reference). Aliyun may take a few seconds to list a message it accepted.
+    ///
+    /// A query changes nothing, so unlike a send it is retried (up to `maxAttempts`, within
+    /// `timeoutMs`) after timeouts, lost connections and 5xx answers too.
+    pub async fn query_send_details(
+        &self,
+        to: &PhoneNumber,
+        send_date: NaiveDate,
+        biz_id: Option<&str>,
+    ) -> Result<SendDetails, ConnectorError> {
+        let span =
+            tracing::info_span!("aliyun_sms.query_send_details", host = %self.builder.host());
+        let deadline = Instant::now() + self.config.timeout();
+        retry::run(
+            self.config.max_attempts,
+            self.backoff,
+            deadline,
+            self.config.timeout() / 4,
+            |attempt, time_left| self.query_attempt(to, send_date, biz_id, attempt, time_left),
+        )
+        .instrument(span)
+        .await
+    }
+
+    async fn query_attempt(
+        &self,
+        to: &PhoneNumber,
+        send_date: NaiveDate,
+        biz_id: Option<&str>,
+        attempt: u32,
+        time_left: Duration,
+    ) -> Result<SendDetails, ConnectorError> {
+        let started = Instant::now();
+        let nonce = uuid::Uuid::new_v4().to_string();
+        let QueryRequest {
+            headers,
+            body,
+            string_to_sign,
+            ..
+        } = self
+            .builder
+            .build_query_send_details(to, send_date, biz_id, (self.clock)(), &nonce);
+        let result = match self
+            .transport
+            .post(&headers, body, MAX_BODY_BYTES, started + time_left)
+            .await
+        {
+            Ok(answer) => {
+                let context = ClassifyContext {
+                    string_to_sign: Some(&string_to_sign),
+                    template_field: None,
+                    redactor: Some(&self.redactor),
+                };
+                classify_send_details(answer.status, &answer.body, &context)
+            }
+            Err(error) => Err(self.query_transport_error(error)),
+        };
+        // Nothing is sent by a query: an answer that did not come is only a failed read.
+        let result = result.map_err(|error| match error.outcome_unknown() {
+            true => error.with_outcome_unknown(false).with_retryable(true),
+            false => error,
+        });
+        if let Err(error) = &result {
+            tracing::warn!(
+                attempt,
+                code = error.provider_code(),
+                request_id = error.request_id(),
+                kind = %error.kind(),
+                error = %error,
+                "QuerySendDetails attempt failed"
+            );
+        }
+        result
+    }
+
+    fn query_transport_error(&self, error: TransportError) -> ConnectorError {
+        let host = self.builder.host();
+        let failed = |kind, what: String| {
+            ConnectorError::new(kind, format!("QuerySendDetails to {host}: {what}"))
+        };
+        match error {
+            TransportError::AfterSend(source) | TransportError::Body { error: source, .. } => {
+                failed(
+                    ErrorKind::Transport,
+                    "the connection failed before the answer was read".into(),
+                )
+                .with_boxed_source(source)
+            }
+            TransportError::TimedOut { .. } | TransportError::Expired => failed(
+                ErrorKind::Timeout,
+                format!("no answer within {} ms", self.config.timeout_ms),
+            ),
+            other => self.transport_error(other),
+        }
     }
 
     /// One attempt: a fresh timestamp and nonce, one HTTP exchange, the answer classified.

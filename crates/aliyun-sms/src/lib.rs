@@ -64,6 +64,7 @@
 
 pub mod config;
 mod connector;
+pub mod delivery;
 pub mod diagnose;
 mod endpoint;
 mod local_waker;
@@ -79,7 +80,8 @@ pub use config::{
     AliyunSmsConfig, ConfigError, ConfigProblem, SignatureVersion, TemplateCode, TemplateConfig,
 };
 pub use connector::{AliyunSmsConnector, Clock, METADATA, USER_AGENT};
-pub use request::{RequestBuilder, SendRequest, build_send_request};
+pub use delivery::{DeliveryStatus, SendDetails, SentMessage};
+pub use request::{QueryRequest, RequestBuilder, SendRequest, build_send_request};
 pub use response::classify;
 pub use retry::Backoff;
 pub use secret::{REDACTED, Redactor, SecretString};

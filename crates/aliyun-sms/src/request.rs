@@ -31,8 +31,8 @@ use std::fmt;
 
 use aliyun_sign::rpc::{self, RpcSigner};
 use aliyun_sign::{Credentials, v3};
-use chrono::{DateTime, SecondsFormat, Utc};
-use connector_kit::{ConnectorError, SmsMessage, TemplateSet, UsageType};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use connector_kit::{ConnectorError, PhoneNumber, SmsMessage, TemplateSet, UsageType};
 use url::Url;
 
 use crate::config::{AliyunSmsConfig, ConfigError, ConfigProblem, SignatureVersion, TemplateCode};
@@ -49,6 +49,43 @@ pub const FORMAT: &str = "json";
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 /// The HTTP method of every request.
 pub const METHOD: &str = "POST";
+/// The `Action` that reports what happened to sent messages.
+pub const QUERY_ACTION: &str = "QuerySendDetails";
+/// The most messages one `QuerySendDetails` page holds.
+const QUERY_PAGE_SIZE: &str = "50";
+
+/// A signed request, as [`RequestBuilder::sign_action`] returns it.
+struct Signed {
+    headers: Vec<(String, String)>,
+    body: String,
+    params: Vec<(String, String)>,
+    string_to_sign: String,
+    signature: String,
+}
+
+/// A signed `QuerySendDetails` request ([`RequestBuilder::build_query_send_details`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct QueryRequest {
+    /// The headers, as in [`SendRequest::headers`].
+    pub headers: Vec<(String, String)>,
+    /// The `application/x-www-form-urlencoded` body.
+    pub body: String,
+    /// What was signed, as in [`SendRequest::params`].
+    pub params: Vec<(String, String)>,
+    /// The string-to-sign.
+    pub string_to_sign: String,
+}
+
+impl fmt::Debug for QueryRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueryRequest")
+            .field(
+                "headers",
+                &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
 
 /// Parameters and headers whose values never appear in `Debug`.
 const SENSITIVE: [&str; 4] = [
@@ -244,99 +281,28 @@ impl RequestBuilder {
         let reference = message.reference.as_deref().filter(|r| !r.is_empty());
         let timestamp = format_timestamp(time);
 
-        let (headers, body, params, string_to_sign, signature) = match self.signature_version {
-            SignatureVersion::V1 => {
-                let mut action_params = [
-                    ("Action", ACTION),
-                    ("Format", FORMAT),
-                    ("RegionId", self.region_id.as_str()),
-                    ("SignName", self.sign_name.as_str()),
-                    ("TemplateCode", template_code),
-                    ("Version", API_VERSION),
-                    ("PhoneNumbers", message.to.digits()),
-                    ("TemplateParam", template_param.as_str()),
-                    ("OutId", ""),
-                ];
-                let count = match reference {
-                    Some(reference) => {
-                        action_params[8].1 = reference;
-                        9
-                    }
-                    None => 8,
-                };
-                let action_params = &action_params[..count];
-                let headers = vec![
-                    ("content-type".to_owned(), FORM_CONTENT_TYPE.to_owned()),
-                    ("host".to_owned(), self.endpoint.host.clone()),
-                ];
-                if with_params {
-                    let signed = self.signer.sign(METHOD, action_params, &timestamp, nonce);
-                    let body = signed.to_form_body();
-                    let rpc::SignedRpcRequest {
-                        params,
-                        string_to_sign,
-                        signature,
-                        ..
-                    } = signed;
-                    (headers, body, params, string_to_sign, signature)
-                } else {
-                    let signed = self
-                        .signer
-                        .sign_form(METHOD, action_params, &timestamp, nonce);
-                    let body = signed.to_form_body();
-                    (
-                        headers,
-                        body,
-                        Vec::new(),
-                        signed.string_to_sign,
-                        signed.signature,
-                    )
-                }
+        // Sorted by name, as the V3 canonical form keeps them.
+        let mut business = [
+            ("OutId", ""),
+            ("PhoneNumbers", message.to.digits()),
+            ("SignName", self.sign_name.as_str()),
+            ("TemplateCode", template_code),
+            ("TemplateParam", template_param.as_str()),
+        ];
+        let business: &[(&str, &str)] = match reference {
+            Some(reference) => {
+                business[0].1 = reference;
+                &business
             }
-            SignatureVersion::V3 => {
-                // Sorted by name, as the canonical form below keeps them.
-                let mut business = [
-                    ("OutId", ""),
-                    ("PhoneNumbers", message.to.digits()),
-                    ("SignName", self.sign_name.as_str()),
-                    ("TemplateCode", template_code),
-                    ("TemplateParam", template_param.as_str()),
-                ];
-                let business: &[(&str, &str)] = match reference {
-                    Some(reference) => {
-                        business[0].1 = reference;
-                        &business
-                    }
-                    None => &business[1..],
-                };
-                let body = v3::canonical_query_string(business);
-                let request = v3::V3Request {
-                    method: METHOD,
-                    host: &self.endpoint.host,
-                    canonical_uri: "/",
-                    action: ACTION,
-                    version: API_VERSION,
-                    query: &[],
-                    body: body.as_bytes(),
-                    content_type: Some(FORM_CONTENT_TYPE),
-                };
-                let signed = v3::sign(&request, self.credentials(), &timestamp, nonce);
-                let params = match with_params {
-                    true => business
-                        .iter()
-                        .map(|&(k, v)| (k.to_owned(), v.to_owned()))
-                        .collect(),
-                    false => Vec::new(),
-                };
-                (
-                    signed.headers,
-                    body,
-                    params,
-                    signed.string_to_sign,
-                    signed.signature,
-                )
-            }
+            None => &business[1..],
         };
+        let Signed {
+            headers,
+            body,
+            params,
+            string_to_sign,
+            signature,
+        } = self.sign_action(ACTION, business, &timestamp, nonce, with_params);
         Ok(SendRequest {
             method: METHOD,
             url: self.endpoint.url.as_str().to_owned(),
@@ -349,6 +315,136 @@ impl RequestBuilder {
             template_usage,
             template_field,
         })
+    }
+
+    /// Builds and signs a `QuerySendDetails` request: the messages sent to `to` on `send_date`
+    /// (China time, within the last 30 days), only the one with `biz_id` if given, 50 at most
+    /// (Aliyun's page size limit; the default daily limit is 10 codes a number).
+    pub fn build_query_send_details(
+        &self,
+        to: &PhoneNumber,
+        send_date: NaiveDate,
+        biz_id: Option<&str>,
+        time: DateTime<Utc>,
+        nonce: &str,
+    ) -> QueryRequest {
+        let send_date = send_date.format("%Y%m%d").to_string();
+        let mut business = [
+            ("BizId", ""),
+            ("CurrentPage", "1"),
+            ("PageSize", QUERY_PAGE_SIZE),
+            ("PhoneNumber", to.digits()),
+            ("SendDate", send_date.as_str()),
+        ];
+        let business: &[(&str, &str)] = match biz_id.filter(|id| !id.is_empty()) {
+            Some(biz_id) => {
+                business[0].1 = biz_id;
+                &business
+            }
+            None => &business[1..],
+        };
+        let timestamp = format_timestamp(time);
+        let Signed {
+            headers,
+            body,
+            params,
+            string_to_sign,
+            ..
+        } = self.sign_action(QUERY_ACTION, business, &timestamp, nonce, true);
+        QueryRequest {
+            headers,
+            body,
+            params,
+            string_to_sign,
+        }
+    }
+
+    /// Signs one dysmsapi action with the configured version: V1 puts every parameter and the
+    /// signature in the form body; V3 puts the `business` parameters in the body and signs the
+    /// headers. `business` is sorted by name. `params` is left empty unless `with_params`.
+    fn sign_action(
+        &self,
+        action: &str,
+        business: &[(&str, &str)],
+        timestamp: &str,
+        nonce: &str,
+        with_params: bool,
+    ) -> Signed {
+        match self.signature_version {
+            SignatureVersion::V1 => {
+                const COMMON: usize = 4;
+                let mut all = [("", ""); COMMON + 6];
+                all[..COMMON].copy_from_slice(&[
+                    ("Action", action),
+                    ("Format", FORMAT),
+                    ("RegionId", self.region_id.as_str()),
+                    ("Version", API_VERSION),
+                ]);
+                let count = COMMON + business.len().min(all.len() - COMMON);
+                all[COMMON..count].copy_from_slice(&business[..count - COMMON]);
+                let action_params = &all[..count];
+                let headers = vec![
+                    ("content-type".to_owned(), FORM_CONTENT_TYPE.to_owned()),
+                    ("host".to_owned(), self.endpoint.host.clone()),
+                ];
+                if with_params {
+                    let signed = self.signer.sign(METHOD, action_params, timestamp, nonce);
+                    let body = signed.to_form_body();
+                    let rpc::SignedRpcRequest {
+                        params,
+                        string_to_sign,
+                        signature,
+                        ..
+                    } = signed;
+                    Signed {
+                        headers,
+                        body,
+                        params,
+                        string_to_sign,
+                        signature,
+                    }
+                } else {
+                    let signed = self
+                        .signer
+                        .sign_form(METHOD, action_params, timestamp, nonce);
+                    Signed {
+                        headers,
+                        body: signed.to_form_body(),
+                        params: Vec::new(),
+                        string_to_sign: signed.string_to_sign,
+                        signature: signed.signature,
+                    }
+                }
+            }
+            SignatureVersion::V3 => {
+                let body = v3::canonical_query_string(business);
+                let request = v3::V3Request {
+                    method: METHOD,
+                    host: &self.endpoint.host,
+                    canonical_uri: "/",
+                    action,
+                    version: API_VERSION,
+                    query: &[],
+                    body: body.as_bytes(),
+                    content_type: Some(FORM_CONTENT_TYPE),
+                };
+                let signed = v3::sign(&request, self.credentials(), timestamp, nonce);
+                let params = match with_params {
+                    true => business
+                        .iter()
+                        .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect(),
+                    false => Vec::new(),
+                };
+                Signed {
+                    headers: signed.headers,
+                    body,
+                    params,
+                    string_to_sign: signed.string_to_sign,
+                    signature: signed.signature,
+                }
+            }
+        }
     }
 }
 

@@ -515,3 +515,61 @@ async fn query_send_details_finds_a_delivered_message_by_number_and_date() {
     .await;
     assert_eq!(answer["TotalCount"], 0, "{answer}");
 }
+
+#[tokio::test]
+async fn the_connector_queries_what_it_sent_v1_and_v3() {
+    use aliyun_sms::DeliveryStatus;
+    use aliyun_sms_emulator::Fault;
+    use chrono::NaiveDate;
+
+    for version in ["v1", "v3"] {
+        let (emulator, clock) = emulator(Limits::default()).await;
+        let sms = connector(&emulator, json!({"signatureVersion": version}));
+        let to: connector_kit::PhoneNumber = "+86 138 0013 8000".parse().unwrap();
+        let message = SmsMessage::verification_code(to.clone(), UsageType::SignIn, "246810")
+            .with_reference("login-42");
+        let receipt = sms.send(&message).await.unwrap();
+        let biz_id = receipt.message_id.clone().unwrap();
+        let today = NaiveDate::parse_from_str(&emu::china_date(clock.now()), "%Y%m%d").unwrap();
+
+        let found = sms.query_send_details(&to, today, None).await.unwrap();
+        assert_eq!(found.total_count, 1, "{version}");
+        let sent = &found.messages[0];
+        assert_eq!(sent.status, DeliveryStatus::Delivered, "{version}");
+        assert_eq!(sent.out_id.as_deref(), Some("login-42"), "{version}");
+        assert_eq!(sent.error_code.as_deref(), Some("DELIVERED"));
+        assert!(sent.content.as_deref().unwrap().contains("246810"));
+        assert!(found.request_id.is_some());
+
+        let by_id = sms
+            .query_send_details(&to, today, Some(&biz_id))
+            .await
+            .unwrap();
+        assert_eq!(by_id.total_count, 1, "{version}");
+        let yesterday = today.pred_opt().unwrap();
+        let none = sms.query_send_details(&to, yesterday, None).await.unwrap();
+        assert_eq!((none.total_count, none.messages.len()), (0, 0), "{version}");
+
+        // A query changes nothing, so a 503 is asked again (a send would not be).
+        let before = emulator.requests_seen();
+        emulator.inject(Fault::Respond {
+            status: 503,
+            content_type: "text/html".into(),
+            body: b"<html>busy</html>".to_vec(),
+        });
+        let again = sms.query_send_details(&to, today, None).await.unwrap();
+        assert_eq!(again.total_count, 1, "{version}");
+        assert_eq!(
+            emulator.requests_seen() - before,
+            2,
+            "{version}: retried once"
+        );
+
+        // Aliyun's refusal keeps its code: a date older than 30 days.
+        let old = today - chrono::Duration::days(40);
+        let err = sms.query_send_details(&to, old, None).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{version}: {err}");
+        assert!(!err.outcome_unknown(), "{err}");
+        emulator.shutdown().await;
+    }
+}

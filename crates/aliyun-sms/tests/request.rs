@@ -526,3 +526,48 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn query_send_details_signs_exactly_aliyuns_parameters() {
+    let builder = RequestBuilder::new(&logto_config(json!({}))).unwrap();
+    let to = "+86 138-0013-8000".parse().unwrap();
+    let date = chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+    let nonce = "c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c";
+    for biz_id in [None, Some("900619746936498440^0")] {
+        let query = builder.build_query_send_details(&to, date, biz_id, logto_time(), nonce);
+        let names: Vec<&str> = query.params.iter().map(|(n, _)| n.as_str()).collect();
+        let mut expected = vec![
+            "AccessKeyId",
+            "Action",
+            "CurrentPage",
+            "Format",
+            "PageSize",
+            "PhoneNumber",
+            "RegionId",
+            "SendDate",
+            "SignatureMethod",
+            "SignatureNonce",
+            "SignatureVersion",
+            "Timestamp",
+            "Version",
+        ];
+        if biz_id.is_some() {
+            expected.insert(2, "BizId");
+        }
+        assert_eq!(names, expected);
+        let value = |name| param(&query.params, name);
+        assert_eq!(value("Action"), Some("QuerySendDetails"));
+        assert_eq!(value("PhoneNumber"), Some("8613800138000"));
+        assert_eq!(value("SendDate"), Some("20240501"));
+        assert_eq!(value("PageSize"), Some("50"));
+        assert_eq!(value("BizId"), biz_id);
+        let body = form(query.body.as_bytes());
+        let signature = param(&body, "Signature").unwrap();
+        assert!(rpc::verify_signature(
+            "testsecret",
+            &query.string_to_sign,
+            signature
+        ));
+        assert!(!format!("{query:?}").contains("8613800138000"));
+    }
+}

@@ -5,11 +5,11 @@
 //! use aliyun_sms::delivery::{DeliveryStatus, classify_send_details};
 //! use aliyun_sms::response::ClassifyContext;
 //!
-//! let body = br#"{"Code":"OK","Message":"OK","RequestId":"R1","TotalCount":1,
+//! let body = r#"{"Code":"OK","Message":"OK","RequestId":"R1","TotalCount":1,
 //!   "SmsSendDetailDTOs":{"SmsSendDetailDTO":[{"PhoneNum":"13800138000","SendStatus":3,
 //!   "ErrCode":"DELIVERED","TemplateCode":"SMS_1","Content":"【Demo】123456",
 //!   "SendDate":"2026-11-25 10:00:01","ReceiveDate":"2026-11-25 10:00:04","OutId":"r-1"}]}}"#;
-//! let details = classify_send_details(200, body, &ClassifyContext::default())?;
+//! let details = classify_send_details(200, body.as_bytes(), &ClassifyContext::default())?;
 //! assert_eq!(details.total_count, 1);
 //! assert_eq!(details.messages[0].status, DeliveryStatus::Delivered);
 //! assert_eq!(details.messages[0].out_id.as_deref(), Some("r-1"));

@@ -183,13 +183,31 @@ impl AliyunSmsConnector {
     ) -> Result<SendDetails, ConnectorError> {
         let span =
             tracing::info_span!("aliyun_sms.query_send_details", host = %self.builder.host());
+        self.with_retries(span, |attempt, time_left| {
+            self.query_attempt(to, send_date, biz_id, attempt, time_left)
+        })
+        .await
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or `maxAttempts` or `timeoutMs` are
+    /// used up, inside `span`.
+    async fn with_retries<T, Fut>(
+        &self,
+        span: tracing::Span,
+        attempt: impl FnMut(u32, Duration) -> Fut,
+    ) -> Result<T, ConnectorError>
+    where
+        Fut: std::future::Future<Output = Result<T, ConnectorError>>,
+    {
         let deadline = Instant::now() + self.config.timeout();
         retry::run(
             self.config.max_attempts,
             self.backoff,
             deadline,
+            // A retry needs time to be answered: one that would time out could turn a message
+            // known not to be sent into one whose outcome is unknown.
             self.config.timeout() / 4,
-            |attempt, time_left| self.query_attempt(to, send_date, biz_id, attempt, time_left),
+            attempt,
         )
         .instrument(span)
         .await
@@ -423,17 +441,9 @@ impl SmsConnector for AliyunSmsConnector {
             usage = %message.usage,
             host = %self.builder.host(),
         );
-        let deadline = Instant::now() + self.config.timeout();
-        retry::run(
-            self.config.max_attempts,
-            self.backoff,
-            deadline,
-            // A retry needs time to be answered: one that would time out could turn a message
-            // known not to be sent into one whose outcome is unknown.
-            self.config.timeout() / 4,
-            |attempt, time_left| self.attempt(message, attempt, time_left),
-        )
-        .instrument(span)
+        self.with_retries(span, |attempt, time_left| {
+            self.attempt(message, attempt, time_left)
+        })
         .await
     }
 }

@@ -373,7 +373,14 @@ impl RequestBuilder {
         match self.signature_version {
             SignatureVersion::V1 => {
                 const COMMON: usize = 4;
-                let mut all = [("", ""); COMMON + 6];
+                // SendSms and QuerySendDetails carry at most 5 business parameters each; a
+                // stack array spares the hot path an allocation.
+                const MAX_BUSINESS: usize = 5;
+                debug_assert!(
+                    business.len() <= MAX_BUSINESS,
+                    "{action}: too many parameters"
+                );
+                let mut all = [("", ""); COMMON + MAX_BUSINESS];
                 all[..COMMON].copy_from_slice(&[
                     ("Action", action),
                     ("Format", FORMAT),

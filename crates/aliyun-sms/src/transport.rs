@@ -132,8 +132,7 @@ where
     connector.call(uri).await.map_err(Into::into)
 }
 
-/// The endpoint's connections. Cheap to share: the pool is behind an `Arc`.
-#[derive(Clone)]
+/// The endpoint's connections.
 pub(crate) struct Transport {
     connector: Connector,
     /// The proxy's `host:port` (never its credentials), for messages.
@@ -141,7 +140,7 @@ pub(crate) struct Transport {
     uri: Uri,
     host: HeaderValue,
     connect_timeout: Duration,
-    idle: Arc<Mutex<Vec<Idle>>>,
+    idle: Mutex<Vec<Idle>>,
 }
 
 impl fmt::Debug for Transport {
@@ -211,7 +210,7 @@ impl Transport {
             uri,
             host,
             connect_timeout,
-            idle: Arc::new(Mutex::new(Vec::new())),
+            idle: Mutex::new(Vec::new()),
         })
     }
 

@@ -246,11 +246,6 @@ impl AliyunSmsConnector {
             }
             Err(error) => Err(self.query_transport_error(error)),
         };
-        // Nothing is sent by a query: an answer that did not come is only a failed read.
-        let result = result.map_err(|error| match error.outcome_unknown() {
-            true => error.with_outcome_unknown(false).with_retryable(true),
-            false => error,
-        });
         if let Err(error) = &result {
             tracing::warn!(
                 attempt,
@@ -264,10 +259,13 @@ impl AliyunSmsConnector {
         result
     }
 
+    /// A query changes nothing: an answer that did not come is only a failed read, retryable.
     fn query_transport_error(&self, error: TransportError) -> ConnectorError {
         let host = self.builder.host();
         let failed = |kind, what: String| {
             ConnectorError::new(kind, format!("QuerySendDetails to {host}: {what}"))
+                .with_outcome_unknown(false)
+                .with_retryable(true)
         };
         match error {
             TransportError::AfterSend(source) | TransportError::Body { error: source, .. } => {

@@ -99,12 +99,20 @@ impl DeliveryStatus {
 /// Classifies a `QuerySendDetails` answer: Aliyun's errors as [`classify_with`] reads them, or
 /// the messages found. A list that is not in Aliyun's shape is
 /// [`ErrorKind::InvalidResponse`].
+///
+/// A query changes nothing, so no error of it has an unknown outcome: an answer that, for a
+/// send, might have come after the message went out (a 5xx, an unreadable 2xx) is here only a
+/// failed read, and retryable.
 pub fn classify_send_details(
     status: u16,
     body: &[u8],
     context: &ClassifyContext<'_>,
 ) -> Result<SendDetails, ConnectorError> {
-    let receipt = classify_with(status, body, context)?;
+    let receipt =
+        classify_with(status, body, context).map_err(|error| match error.outcome_unknown() {
+            true => error.with_outcome_unknown(false).with_retryable(true),
+            false => error,
+        })?;
     let answer: QueryAnswer = serde_json::from_slice(body).map_err(|e| {
         ConnectorError::new(
             ErrorKind::InvalidResponse,
@@ -251,6 +259,9 @@ mod tests {
             read(r#"{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"bad number","RequestId":"R"}"#)
                 .unwrap_err();
         assert_eq!(err.provider_code(), Some("isv.MOBILE_NUMBER_ILLEGAL"));
+        let err = classify_send_details(503, b"<html>busy</html>", &ClassifyContext::default())
+            .unwrap_err();
+        assert!(err.is_retryable() && !err.outcome_unknown(), "{err}");
         let err =
             read(r#"{"Code":"OK","SmsSendDetailDTOs":{"SmsSendDetailDTO":"nope"}}"#).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");

@@ -8,10 +8,10 @@
 //!
 //! - [`tc3`]: one function per stage, and [`tc3::sign`], which returns them all
 //!   ([`tc3::SignedTc3Request`], what a `sign` command prints to explain a signature).
-//! - [`Tc3Signer`]: the hot path. It derives the signing key once per UTC date (the key of
-//!   [`tc3::SigningKey`]), not once per request, and builds `Authorization` without
-//!   intermediate strings; [`Tc3Signer::verify`] and [`Authorization::parse`] serve the
-//!   receiving side.
+//! - [`Tc3Signer`]: the hot path. It derives the signing key once per UTC date (a
+//!   [`tc3::SigningKey`]), not once per request, and hashes the canonical request and the string
+//!   to sign as it goes instead of building them as strings; [`Tc3Signer::verify`] and
+//!   [`Authorization::parse`] serve the receiving side.
 //! - Secrets (the SecretKey, the token, derived keys) never appear in `Debug` output.
 //!
 //! # Tencent's worked example

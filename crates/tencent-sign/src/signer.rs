@@ -81,8 +81,9 @@ impl Tc3Signer {
         key
     }
 
-    /// The `Authorization` header's value for `request` at `timestamp`: the hot path, with no
-    /// intermediate strings. Send `timestamp` as `X-TC-Timestamp`.
+    /// The `Authorization` header's value for `request` at `timestamp`: the hot path, which
+    /// hashes the canonical request and the string to sign without building them as strings.
+    /// Send `timestamp` as `X-TC-Timestamp`.
     pub fn authorization(&self, request: &Tc3Request<'_>, timestamp: Timestamp) -> String {
         let key = self.signing_key(timestamp.date());
         let (mac, signed_headers) = key.string_to_sign_mac(request, timestamp);

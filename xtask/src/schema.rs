@@ -833,4 +833,6 @@ impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
 }
 
 #[cfg(test)]
+mod browser_tests;
+#[cfg(test)]
 mod tests;

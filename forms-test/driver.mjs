@@ -522,5 +522,6 @@ fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null,
 const failed = results.filter((r) => r.error).length;
 console.log(
   `forms-test: ${results.length} scenarios in ${report.totalMs} ms (bundle ${report.bundleMs} ms), ` +
-    `${failed} could not be played; results in ${path.join(outDir, 'results.json')}`,
+    `${failed} could not be played; results in ${path.join(outDir, 'results.json')}, ` +
+    `screenshots in ${path.join(outDir, 'screenshots')}`,
 );

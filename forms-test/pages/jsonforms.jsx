@@ -3,8 +3,8 @@
 // - defaults filled in, as JSON Forms documents it (an Ajv with `useDefaults`);
 // - a Save button: JSON Forms has none. Saving with errors shows them (validation mode
 //   ValidateAndShow, as a console does after a first failed save) and lists them, each with the
-//   title of the schema that failed, since JSON Forms' own message for a rule on a list ("must
-//   contain at least 1 valid item(s)") does not say which;
+//   title of the schema that failed: JSON Forms shows a rule on a list only as an error badge on
+//   the list, and its message ("must NOT be valid") does not say which rule;
 // - secrets masked: the stock renderers mask a text only on a UI-schema option, so one renderer
 //   does it for every string the schema marks `format: password`.
 import { StrictMode, useState } from 'react';

@@ -140,6 +140,21 @@ async function control(page, scope, title) {
   return page.locator(selector);
 }
 
+// The first element matching `selector` within `scope` whose own `label` (a selector from it)
+// reads `title`, and that holds `holding` if given.
+async function labelled(page, scope, selector, label, title, holding) {
+  const handle = await page.evaluateHandle(
+    ({ scope, selector, label, title, holding }) =>
+      [...document.querySelector(scope).querySelectorAll(selector)].find(
+        (el) =>
+          el.querySelector(label)?.textContent.replace(/\s*\*\s*$/, '').trim() === title &&
+          (!holding || el.querySelector(holding)),
+      ),
+    { scope, selector, label, title, holding },
+  );
+  return mark(handle);
+}
+
 // The error messages on screen: each inline one with the label of its field.
 async function messagesOnScreen(page, { summary, inline }) {
   return page.evaluate(
@@ -183,37 +198,20 @@ const rjsf = {
     return (await field.locator('option').allTextContents()).filter((t) => t.trim());
   },
   async choose(page, field, title) {
-    const options = (await field.locator('option').allTextContents()).filter((t) => t.trim());
+    const options = await rjsf.open(page, field);
     await field.selectOption({ label: title });
     return options;
   },
   async alternative(page, scope, title, alternative) {
     // The field's group holds a select of the alternatives, which has no label of its own.
-    const group = await mark(
-      await page.evaluateHandle(
-        ({ scope, title }) =>
-          [...document.querySelector(scope).querySelectorAll('.form-group')].find(
-            (group) =>
-              group.querySelector(':scope > label')?.textContent.replace(/\*$/, '').trim() === title &&
-              group.querySelector('select[id$="__anyof_select"]'),
-          ),
-        { scope, title },
-      ),
-    );
+    const choice = 'select[id$="__anyof_select"]';
+    const group = await labelled(page, scope, '.form-group', ':scope > label', title, choice);
     if (!group) throw new Error(`no choice of alternatives labelled "${title}"`);
-    await page.locator(`${group} select[id$="__anyof_select"]`).first().selectOption({ label: alternative });
+    await page.locator(`${group} ${choice}`).first().selectOption({ label: alternative });
     return group;
   },
   async addItem(page, scope, title, index) {
-    const array = await mark(
-      await page.evaluateHandle(
-        ({ scope, title }) =>
-          [...document.querySelector(scope).querySelectorAll('fieldset')].find(
-            (set) => set.querySelector(':scope > legend')?.textContent.replace(/\*$/, '').trim() === title,
-          ),
-        { scope, title },
-      ),
-    );
+    const array = await labelled(page, scope, 'fieldset', ':scope > legend', title);
     if (!array) throw new Error(`no list "${title}"`);
     await page.locator(`${array} > * button[title="Add"]`).last().click();
     const item = page.locator(`${array} .rjsf-array-item`).nth(index);

@@ -78,7 +78,7 @@ impl Provider {
         self.shape((self.schema)()?)
     }
 
-    /// [`form_schema`](Self::form_schema) from the config schema `schema`.
+    /// The form schema from the config schema `schema`.
     fn shape(&self, mut schema: Value) -> Result<Value, String> {
         form::shape(&mut schema, self.form_required, &(self.field_orders)()?)?;
         Ok(schema)

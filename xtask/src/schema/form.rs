@@ -10,7 +10,7 @@
 //! - the credentials that the loader may read from the environment required, since a console
 //!   form has no environment to fall back on;
 //! - plain-text titles and descriptions (forms show Markdown backticks literally);
-//! - properties in declaration order, where schemars sorts them by name (see [`write`]).
+//! - properties in declaration order, where schemars sorts them by name (see [`write()`]).
 
 use std::collections::BTreeSet;
 
@@ -18,7 +18,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
 /// The internal keyword that carries an object schema's property order from [`shape`] to
-/// [`write`], which leaves it out of the file.
+/// [`write()`], which leaves it out of the file.
 pub const ORDER: &str = "x-order";
 
 /// The declaration order of the fields of one struct, by the name of its definition (`""` for

@@ -29,6 +29,10 @@ pub const DEMO_TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The demo account's one international template (国际/港澳台消息); the others of
+/// [`DEMO_TEMPLATES`] are mainland China templates.
+pub const DEMO_OVERSEAS_TEMPLATE: &str = "SMS_DEMO_OVERSEAS";
+
 /// Default number of delivered messages the inbox keeps (the oldest go first).
 pub const DEFAULT_INBOX_CAPACITY: usize = 100_000;
 
@@ -123,8 +127,9 @@ impl EmulatorConfig {
     }
 
     /// The demo account: [`DEMO_ACCESS_KEY_ID`] / [`DEMO_ACCESS_KEY_SECRET`], sign name
-    /// [`DEMO_SIGN_NAME`], the verification-code templates of [`DEMO_TEMPLATES`],
-    /// Aliyun's default limits, the system clock.
+    /// [`DEMO_SIGN_NAME`], the verification-code templates of [`DEMO_TEMPLATES`] (mainland
+    /// China templates, but [`DEMO_OVERSEAS_TEMPLATE`], an international one), Aliyun's
+    /// default limits, the system clock.
     pub fn demo() -> Self {
         let config = EmulatorConfig::new()
             .account(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET))
@@ -133,10 +138,10 @@ impl EmulatorConfig {
             .iter()
             .fold(config, |config, (code, content)| {
                 let template = Template::verification_code(*code, *content);
-                config.template(if *code == "SMS_DEMO_OVERSEAS" {
+                config.template(if *code == DEMO_OVERSEAS_TEMPLATE {
                     template.international()
                 } else {
-                    template
+                    template.mainland()
                 })
             })
     }

@@ -237,9 +237,11 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
     let parsed = ApiRequest::parse(parts.method.as_str(), parts.uri.query(), headers, body);
     let format = parsed.as_ref().map_or(Format::Json, ApiRequest::format);
 
+    let mut late_by = None;
     match fault {
         None => {}
         Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::LateAnswer(delay)) => late_by = Some(delay),
         Some(Fault::CloseConnection) => return Err(Hangup),
         Some(Fault::Throttle) => {
             let answer = Answer::error(&ApiError::throttling(), None, format, &request_id, &host);
@@ -279,6 +281,9 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         Ok(request) => answer(&state, &request, &request_id, &host),
         Err(error) => Answer::error(&error, None, format, &request_id, &host),
     };
+    if let Some(delay) = late_by {
+        tokio::time::sleep(delay).await;
+    }
     Ok(api_response(&answer, &request_id))
 }
 

@@ -92,6 +92,12 @@ fn is_possible_international(digits: &str) -> bool {
     })
 }
 
+/// Loads the phone-number metadata (a quarter of a second, once per process), so that the
+/// first request that needs it is not the one that waits.
+pub(crate) fn load_metadata() {
+    phonenumber::metadata::DATABASE.iter().next();
+}
+
 /// Whether a normalised number (`+86…`) is a mainland China number.
 pub(crate) fn is_mainland_china(normalised: &str) -> bool {
     normalised.starts_with("+86")

@@ -88,6 +88,8 @@ pub async fn start_on(config: EmulatorConfig, addr: SocketAddr) -> io::Result<Em
     }
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    // The join handle is not needed: loading either finishes or the process ends.
+    drop(tokio::task::spawn_blocking(crate::phone::load_metadata));
     let state = Arc::new(State::new(config));
     let server = tokio::spawn(accept_loop(listener, Arc::clone(&state)));
     Ok(Emulator {

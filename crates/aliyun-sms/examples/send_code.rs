@@ -21,6 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Sends a sign-in code to `to`; gives Aliyun's BizId.
 pub async fn send_code(
     sms: &dyn SmsConnector,
     to: PhoneNumber,

@@ -185,8 +185,7 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
         }
     };
     let endpoint = format!("http://127.0.0.1:{port}");
-    let mut config: serde_json::Value =
-        serde_json::from_str(&crate::send::demo_config(&endpoint)).expect("demo config is JSON");
+    let mut config = aliyun_sms_emulator::demo_connector_config(&endpoint);
     config["signatureVersion"] = json!(args.signature);
     let connector = match AliyunSmsConnector::from_json(&config.to_string()) {
         Ok(connector) => Arc::new(connector),

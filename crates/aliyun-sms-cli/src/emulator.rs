@@ -7,14 +7,13 @@ use std::time::Duration;
 use aliyun_sms_emulator::chrono::{DateTime, TimeDelta, Utc};
 use aliyun_sms_emulator::{
     Clock, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_SIGN_NAME, EmulatorConfig, Fault,
-    Limits, ManualClock, TemplateRegion,
+    Limits, ManualClock, TemplateRegion, demo_connector_config,
 };
 use clap::Args;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::output::{EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, report_failure};
-use crate::send::demo_config;
 
 #[derive(Args)]
 pub struct EmulatorArgs {
@@ -190,9 +189,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> u8 {
             let message = "--print-config needs the port the config points at: give --port N";
             return report_failure(message, json, EXIT_BAD_INPUT);
         }
-        let config: serde_json::Value =
-            serde_json::from_str(&demo_config(&format!("http://127.0.0.1:{}", args.port)))
-                .expect("the demo config is JSON");
+        let config = demo_connector_config(&format!("http://127.0.0.1:{}", args.port));
         println!(
             "{}",
             serde_json::to_string_pretty(&config).expect("JSON prints")
@@ -226,8 +223,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> u8 {
             .iter()
             .map(|t| json!({ "code": t.code, "region": t.region, "content": t.content }))
             .collect();
-        let config: serde_json::Value =
-            serde_json::from_str(&demo_config(&endpoint)).expect("the demo config is JSON");
+        let config = demo_connector_config(&endpoint);
         println!(
             "{}",
             json!({

@@ -3,10 +3,7 @@
 use std::path::PathBuf;
 
 use aliyun_sms::AliyunSmsConnector;
-use aliyun_sms_emulator::{
-    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_OVERSEAS_TEMPLATE, DEMO_SIGN_NAME,
-    EmulatorConfig,
-};
+use aliyun_sms_emulator::{EmulatorConfig, demo_connector_config};
 use connector_kit::{ConnectorError, PhoneNumber, Receipt, SmsConnector, SmsMessage, UsageType};
 use serde_json::json;
 
@@ -20,25 +17,6 @@ pub struct SendArgs {
     pub config: Option<PathBuf>,
     pub reference: Option<String>,
     pub json: bool,
-}
-
-/// The demo connector config: the Logto JSON pointed at the embedded emulator.
-pub fn demo_config(endpoint: &str) -> String {
-    let template = |usage: &str, china: &str| json!({ "usageType": usage, "templateCode": { "china": china, "overseas": DEMO_OVERSEAS_TEMPLATE } });
-    json!({
-        "accessKeyId": DEMO_ACCESS_KEY_ID,
-        "accessKeySecret": DEMO_ACCESS_KEY_SECRET,
-        "signName": DEMO_SIGN_NAME,
-        "templates": [
-            template("Register", "SMS_DEMO_REGISTER"),
-            template("SignIn", "SMS_DEMO_SIGNIN"),
-            template("ForgotPassword", "SMS_DEMO_FORGOT_PASSWORD"),
-            template("Generic", "SMS_DEMO_GENERIC"),
-        ],
-        "strictPhoneRegionNumberCheck": false,
-        "endpoint": endpoint,
-    })
-    .to_string()
 }
 
 /// A random 6-digit code from the OS random source.
@@ -169,10 +147,11 @@ async fn send_to_emulator(message: &SmsMessage, code: &str, json: bool) -> u8 {
         }
     };
     let endpoint = emulator.endpoint();
-    let connector = match AliyunSmsConnector::from_json(&demo_config(&endpoint)) {
-        Ok(connector) => connector,
-        Err(error) => return report_error(&error, json, None),
-    };
+    let connector =
+        match AliyunSmsConnector::from_json(&demo_connector_config(&endpoint).to_string()) {
+            Ok(connector) => connector,
+            Err(error) => return report_error(&error, json, None),
+        };
     let template = match Template::chosen(&connector, message) {
         Ok(template) => template,
         Err(error) => return report_error(&error, json, None),

@@ -33,6 +33,37 @@ pub const DEMO_TEMPLATES: &[(&str, &str)] = &[
 /// [`DEMO_TEMPLATES`] are mainland China templates.
 pub const DEMO_OVERSEAS_TEMPLATE: &str = "SMS_DEMO_OVERSEAS";
 
+/// The config of the `aliyun-sms` connector (Logto's JSON) for the demo account of an emulator
+/// at `endpoint`: each of the four required usage types with its mainland template and
+/// [`DEMO_OVERSEAS_TEMPLATE`] for numbers outside mainland China.
+///
+/// ```
+/// let config = aliyun_sms_emulator::demo_connector_config("http://127.0.0.1:8787");
+/// assert_eq!(config["templates"][1]["templateCode"]["china"], "SMS_DEMO_SIGNIN");
+/// assert_eq!(config["endpoint"], "http://127.0.0.1:8787");
+/// ```
+pub fn demo_connector_config(endpoint: &str) -> serde_json::Value {
+    let template = |usage: &str, china: &str| {
+        serde_json::json!({
+            "usageType": usage,
+            "templateCode": { "china": china, "overseas": DEMO_OVERSEAS_TEMPLATE },
+        })
+    };
+    serde_json::json!({
+        "accessKeyId": DEMO_ACCESS_KEY_ID,
+        "accessKeySecret": DEMO_ACCESS_KEY_SECRET,
+        "signName": DEMO_SIGN_NAME,
+        "templates": [
+            template("Register", "SMS_DEMO_REGISTER"),
+            template("SignIn", "SMS_DEMO_SIGNIN"),
+            template("ForgotPassword", "SMS_DEMO_FORGOT_PASSWORD"),
+            template("Generic", "SMS_DEMO_GENERIC"),
+        ],
+        "strictPhoneRegionNumberCheck": false,
+        "endpoint": endpoint,
+    })
+}
+
 /// Default number of delivered messages the inbox keeps (the oldest go first).
 pub const DEFAULT_INBOX_CAPACITY: usize = 100_000;
 

@@ -97,7 +97,7 @@ mod verify;
 pub use clock::{Clock, ManualClock};
 pub use config::{
     DEFAULT_INBOX_CAPACITY, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_OVERSEAS_TEMPLATE,
-    DEMO_SIGN_NAME, DEMO_TEMPLATES, EmulatorConfig, Limits,
+    DEMO_SIGN_NAME, DEMO_TEMPLATES, EmulatorConfig, Limits, demo_connector_config,
 };
 pub use faults::Fault;
 pub use inbox::DeliveredMessage;

@@ -13,10 +13,7 @@ mod send_code;
 use std::path::Path;
 
 use aliyun_sms::AliyunSmsConnector;
-use aliyun_sms_emulator::{
-    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_SIGN_NAME, EmulatorConfig, Limits,
-};
-use serde_json::json;
+use aliyun_sms_emulator::{EmulatorConfig, Limits};
 
 const EXAMPLES: [&str; 3] = ["quickstart.rs", "send_code.rs", "check_delivery.rs"];
 const GUIDES: [&str; 2] = ["aliyun-sms.md", "aliyun-sms.zh-CN.md"];
@@ -105,19 +102,7 @@ async fn the_examples_send_a_code_and_find_it_delivered() {
     let emulator = aliyun_sms_emulator::start(EmulatorConfig::demo().limits(Limits::off()))
         .await
         .unwrap();
-    let template = |usage: &str, china: &str| json!({"usageType": usage, "templateCode": {"china": china, "overseas": "SMS_DEMO_OVERSEAS"}});
-    let config = json!({
-        "accessKeyId": DEMO_ACCESS_KEY_ID,
-        "accessKeySecret": DEMO_ACCESS_KEY_SECRET,
-        "signName": DEMO_SIGN_NAME,
-        "templates": [
-            template("Register", "SMS_DEMO_REGISTER"),
-            template("SignIn", "SMS_DEMO_SIGNIN"),
-            template("ForgotPassword", "SMS_DEMO_FORGOT_PASSWORD"),
-            template("Generic", "SMS_DEMO_GENERIC"),
-        ],
-        "endpoint": emulator.endpoint(),
-    });
+    let config = aliyun_sms_emulator::demo_connector_config(&emulator.endpoint());
     let sms = AliyunSmsConnector::from_json(&config.to_string()).unwrap();
     let to: connector_kit::PhoneNumber = "+86 138 0013 8000".parse().unwrap();
 

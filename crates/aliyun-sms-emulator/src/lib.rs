@@ -28,6 +28,9 @@
 //! verification-code templates, per sign name and normalised number
 //! ([`normalize_phone_number`]).
 //!
+//! `aliyun-sms emulator` (the `aliyun-sms-cli` crate) serves the demo account from the command
+//! line, with these knobs as options; [`demo_connector_config`] is the connector config for it.
+//!
 //! Answers are JSON, or XML when the request says `Format=XML`, and, as Aliyun does, for a
 //! V1 request without `Format` (V3 requests default to JSON). Times in `QuerySendDetails`
 //! are China time (UTC+8) as Aliyun shows them; `SendDate` is a China-time date.

@@ -18,7 +18,7 @@ pub fn error_json(error: &ConnectorError) -> serde_json::Value {
         "ok": false,
         "error": {
             "kind": error.kind().as_str(),
-            "logtoCode": error.logto_code(),
+            "logtoCode": logto_compat::LogtoErrorCode::of(error).as_str(),
             "code": error.provider_code(),
             "message": error.message(),
             "field": error.field(),

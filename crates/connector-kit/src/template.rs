@@ -14,6 +14,7 @@ pub struct TemplateSet<T> {
 
 /// A usage type named by two templates.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DuplicateUsageType {
     /// The usage type.
     pub usage_type: UsageType,
@@ -25,6 +26,7 @@ pub struct DuplicateUsageType {
 
 /// Every problem of a template set at once, so a config form can show them all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub struct TemplateSetError {
     /// Required usage types without a template.
     pub missing: Vec<UsageType>,

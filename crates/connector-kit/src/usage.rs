@@ -5,9 +5,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Why a message is sent: chooses the template. Spelled exactly as Logto spells it.
+///
+/// New usage types come with new Logto versions, so the enum is `#[non_exhaustive]`: a
+/// connector that does not know one sends it with the `Generic` template
+/// ([`TemplateSet::select`](crate::TemplateSet::select)), which every template set must have.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
+#[non_exhaustive]
 pub enum UsageType {
     /// A code that confirms a new account's phone number.
     Register,
@@ -81,6 +86,7 @@ impl fmt::Display for UsageType {
 /// A name that is not one of the [`UsageType`]s.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown usage type `{name}`; expected one of: {}", valid_names())]
+#[non_exhaustive]
 pub struct UnknownUsageType {
     /// The name that was given.
     pub name: String,

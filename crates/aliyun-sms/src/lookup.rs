@@ -81,7 +81,10 @@ mod tests {
         assert_eq!(send_dates(sent.into(), sent), [date(2026, 5, 1)]);
         // 15:30 UTC is 23:30 in China: still the same day.
         let sent = at(2026, 5, 1, 15, 30);
-        assert_eq!(send_dates(sent.into(), at(2026, 5, 2, 3, 0)), [date(2026, 5, 1)]);
+        assert_eq!(
+            send_dates(sent.into(), at(2026, 5, 2, 3, 0)),
+            [date(2026, 5, 1)]
+        );
         // 15:58 UTC is 23:58 in China: Aliyun may date it 00:0x the next day...
         let sent = at(2026, 5, 1, 15, 58);
         assert_eq!(

@@ -91,9 +91,10 @@ async fn the_aliyun_connector_conforms() {
     let shown = emulator.clone();
     let throttled = emulator.clone();
     let stalled = emulator.clone();
-    let bad_config = AliyunSmsConnector::from_json(
-        &config(&emulator, json!({"signName": "", "accesKeySecret": common::SECRET})),
-    )
+    let bad_config = AliyunSmsConnector::from_json(&config(
+        &emulator,
+        json!({"signName": "", "accesKeySecret": common::SECRET}),
+    ))
     .expect_err("an empty signName and a misspelt key are refused");
 
     let report = Conformance::new(sms, "+86 138 0013 8000".parse().unwrap())
@@ -167,7 +168,14 @@ async fn the_aliyun_connector_conforms() {
             .errors()
             .iter()
             .find(|(c, _)| c.starts_with(case))
-            .map(|(_, e)| (e.kind(), e.is_retryable(), e.outcome_unknown(), e.retry_after()))
+            .map(|(_, e)| {
+                (
+                    e.kind(),
+                    e.is_retryable(),
+                    e.outcome_unknown(),
+                    e.retry_after(),
+                )
+            })
             .unwrap_or_else(|| panic!("no error for {case}"))
     };
     use ErrorKind::*;
@@ -176,11 +184,23 @@ async fn the_aliyun_connector_conforms() {
         kind_of("a per-number limit"),
         (RateLimited, false, false, Some(Duration::from_secs(60)))
     );
-    assert_eq!(kind_of("a daily quota"), (QuotaExceeded, false, false, None));
+    assert_eq!(
+        kind_of("a daily quota"),
+        (QuotaExceeded, false, false, None)
+    );
     assert_eq!(kind_of("no balance"), (QuotaExceeded, false, false, None));
-    assert_eq!(kind_of("an internal error"), (OutcomeUnknown, false, true, None));
-    assert_eq!(kind_of("the connection closed"), (OutcomeUnknown, false, true, None));
-    assert_eq!(kind_of("a wrong AccessKey"), (Credentials, false, false, None));
+    assert_eq!(
+        kind_of("an internal error"),
+        (OutcomeUnknown, false, true, None)
+    );
+    assert_eq!(
+        kind_of("the connection closed"),
+        (OutcomeUnknown, false, true, None)
+    );
+    assert_eq!(
+        kind_of("a wrong AccessKey"),
+        (Credentials, false, false, None)
+    );
     assert_eq!(kind_of("deadline"), (Timeout, false, true, None));
 }
 
@@ -232,8 +252,9 @@ async fn the_registry_builds_the_connector_from_logtos_json_by_id() {
     );
     let err = registry.build("aliyun-sms", &logto).unwrap_err();
     assert!(
-        err.message()
-            .ends_with("did you mean `aliyun-short-message-service` (whose target is `aliyun-sms`)?"),
+        err.message().ends_with(
+            "did you mean `aliyun-short-message-service` (whose target is `aliyun-sms`)?"
+        ),
         "{err}"
     );
     assert!(!err.to_string().contains(common::SECRET));
@@ -243,5 +264,10 @@ async fn the_registry_builds_the_connector_from_logtos_json_by_id() {
         .factory("aliyun-short-message-service")
         .unwrap()
         .config_schema(&mut schemars::SchemaGenerator::default());
-    assert!(schema.get("properties").and_then(|p| p.get("accessKeySecret")).is_some());
+    assert!(
+        schema
+            .get("properties")
+            .and_then(|p| p.get("accessKeySecret"))
+            .is_some()
+    );
 }

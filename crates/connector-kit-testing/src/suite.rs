@@ -438,7 +438,11 @@ impl Run {
             problems.push("the target is empty".to_owned());
         }
         for (what, text) in [("name", m.name), ("description", m.description)] {
-            if !text.0.iter().any(|(locale, t)| *locale == "en" && !t.is_empty()) {
+            if !text
+                .0
+                .iter()
+                .any(|(locale, t)| *locale == "en" && !t.is_empty())
+            {
                 problems.push(format!("the {what} has no English text"));
             }
         }
@@ -463,8 +467,10 @@ impl Run {
         let built = factory
             .build(config)
             .map_err(|e| format!("the factory refuses the connector's config: {e}"))?;
-        self.shown
-            .push(("the factory's connector".into(), format!("{built:?} {built:#?}")));
+        self.shown.push((
+            "the factory's connector".into(),
+            format!("{built:?} {built:#?}"),
+        ));
         if built.metadata() != expected {
             return Err("the connector the factory builds has other metadata".to_owned());
         }
@@ -478,13 +484,16 @@ impl Run {
             Ok(_) => Err("the factory accepts a config that is not JSON".to_owned()),
             Err(error) => {
                 let kind = error.kind();
-                self.errors.push(("factory: a config that is not JSON".into(), error));
+                self.errors
+                    .push(("factory: a config that is not JSON".into(), error));
                 match kind {
                     ErrorKind::InvalidConfig => Ok(format!(
                         "builds `{}` from its config; an object schema; a bad config is invalid_config",
                         expected.id
                     )),
-                    other => Err(format!("a config that is not JSON gives {other}, not invalid_config")),
+                    other => Err(format!(
+                        "a config that is not JSON gives {other}, not invalid_config"
+                    )),
                 }
             }
         }
@@ -514,17 +523,22 @@ impl Run {
         let task = tokio::spawn(async move { connector.send(&message).await });
         let result = self.bounded(task).await?;
         if let Ok(receipt) = &result {
-            self.shown.push(("a receipt".into(), format!("{receipt:?}")));
+            self.shown
+                .push(("a receipt".into(), format!("{receipt:?}")));
         }
         Ok(result)
     }
 
-    async fn lookup(&mut self, query: DeliveryQuery) -> Result<Result<DeliveryReport, ConnectorError>, String> {
+    async fn lookup(
+        &mut self,
+        query: DeliveryQuery,
+    ) -> Result<Result<DeliveryReport, ConnectorError>, String> {
         let connector = Arc::clone(&self.suite.connector);
         let task = tokio::spawn(async move { connector.lookup_delivery(&query).await });
         let result = self.bounded(task).await?;
         if let Ok(report) = &result {
-            self.shown.push(("a delivery report".into(), format!("{report:?}")));
+            self.shown
+                .push(("a delivery report".into(), format!("{report:?}")));
         }
         Ok(result)
     }
@@ -553,8 +567,16 @@ impl Run {
 
     /// Sends `message`, which must succeed and reach the stand-in (when there is an inbox) as
     /// one message to the recipient carrying `code`: that message.
-    async fn send_one(&mut self, case: &str, message: SmsMessage) -> Result<(Receipt, Option<Delivered>), String> {
-        let code = message.params.verification_code().unwrap_or_default().to_owned();
+    async fn send_one(
+        &mut self,
+        case: &str,
+        message: SmsMessage,
+    ) -> Result<(Receipt, Option<Delivered>), String> {
+        let code = message
+            .params
+            .verification_code()
+            .unwrap_or_default()
+            .to_owned();
         let before = self.inbox_len();
         let connector = Arc::clone(&self.suite.connector);
         let receipt = match self.send_through(&connector, message).await? {
@@ -569,14 +591,22 @@ impl Run {
             return Ok((receipt, None));
         };
         let [delivered] = new.as_slice() else {
-            return Err(format!("{case}: the stand-in received {} messages, not 1", new.len()));
+            return Err(format!(
+                "{case}: the stand-in received {} messages, not 1",
+                new.len()
+            ));
         };
         let (got, want) = (digits(&delivered.to), self.suite.recipient.digits());
         if !(got.ends_with(want) || want.ends_with(&got)) || got.is_empty() {
-            return Err(format!("{case}: the stand-in got a message to {}, not to {want}", delivered.to));
+            return Err(format!(
+                "{case}: the stand-in got a message to {}, not to {want}",
+                delivered.to
+            ));
         }
         if !delivered.text.contains(&code) {
-            return Err(format!("{case}: the message the stand-in got does not carry the code {code}"));
+            return Err(format!(
+                "{case}: the message the stand-in got does not carry the code {code}"
+            ));
         }
         Ok((receipt, Some(delivered.clone())))
     }
@@ -588,12 +618,18 @@ impl Run {
         self.first_receipt = Some(receipt);
         Ok(format!(
             "SignIn sent, message id {id}{}",
-            if delivered.is_some() { "; the stand-in got it with the code" } else { "" }
+            if delivered.is_some() {
+                "; the stand-in got it with the code"
+            } else {
+                ""
+            }
         ))
     }
 
     async fn fallback(&mut self, usage: UsageType, generic: Option<String>) -> Verdict {
-        let (_, delivered) = self.send_one("fallback", self.message(usage, "246802")).await?;
+        let (_, delivered) = self
+            .send_one("fallback", self.message(usage, "246802"))
+            .await?;
         match (delivered.and_then(|d| d.template), generic) {
             (Some(got), Some(want)) if got != want => Err(format!(
                 "{usage} went out with template {got}, not Generic's {want}"
@@ -603,21 +639,37 @@ impl Run {
         }
     }
 
-    async fn template_not_found(&mut self, connector: Arc<dyn SmsConnector>, usage: UsageType) -> Verdict {
+    async fn template_not_found(
+        &mut self,
+        connector: Arc<dyn SmsConnector>,
+        usage: UsageType,
+    ) -> Verdict {
         let before = self.inbox_len();
-        let result = self.send_through(&connector, self.message(usage, "111111")).await?;
+        let result = self
+            .send_through(&connector, self.message(usage, "111111"))
+            .await?;
         let error = match result {
-            Ok(_) => return Err(format!("{usage} with no template and no Generic one was sent")),
+            Ok(_) => {
+                return Err(format!(
+                    "{usage} with no template and no Generic one was sent"
+                ));
+            }
             Err(error) => error,
         };
         let (kind, unknown) = (error.kind(), error.outcome_unknown());
         self.errors.push(("template_not_found".into(), error));
         if kind != ErrorKind::TemplateNotFound || unknown {
-            return Err(format!("gave {kind} (outcome unknown: {unknown}), not template_not_found with nothing sent"));
+            return Err(format!(
+                "gave {kind} (outcome unknown: {unknown}), not template_not_found with nothing sent"
+            ));
         }
         match self.delivered_since(before) {
-            Some(new) if !new.is_empty() => Err("refused, yet the stand-in received a message".into()),
-            _ => Ok(format!("{usage} refused with template_not_found, nothing sent")),
+            Some(new) if !new.is_empty() => {
+                Err("refused, yet the stand-in received a message".into())
+            }
+            _ => Ok(format!(
+                "{usage} refused with template_not_found, nothing sent"
+            )),
         }
     }
 
@@ -632,7 +684,9 @@ impl Run {
         let delivered = delivered.ok_or("no inbox")?;
         for leaked in [ip.to_string(), locale.to_owned()] {
             if delivered.text.contains(&leaked) {
-                return Err(format!("the caller's context ({leaked}) reached the provider"));
+                return Err(format!(
+                    "the caller's context ({leaked}) reached the provider"
+                ));
             }
         }
         Ok("the IP address and the locale stayed with the caller".into())
@@ -650,11 +704,24 @@ impl Run {
         let before = self.inbox_len();
         let connector = Arc::clone(&self.suite.connector);
         match self.send_through(&connector, too_long).await? {
-            Ok(_) => return Err(format!("a reference of {} bytes was sent (max_reference_len is {max})", max + 1)),
+            Ok(_) => {
+                return Err(format!(
+                    "a reference of {} bytes was sent (max_reference_len is {max})",
+                    max + 1
+                ));
+            }
             Err(error) => {
-                let (kind, field, unknown) = (error.kind(), error.field().map(String::from), error.outcome_unknown());
-                self.errors.push(("reference: one byte too long".into(), error));
-                if kind != ErrorKind::InvalidRequest || field.as_deref() != Some("reference") || unknown {
+                let (kind, field, unknown) = (
+                    error.kind(),
+                    error.field().map(String::from),
+                    error.outcome_unknown(),
+                );
+                self.errors
+                    .push(("reference: one byte too long".into(), error));
+                if kind != ErrorKind::InvalidRequest
+                    || field.as_deref() != Some("reference")
+                    || unknown
+                {
                     return Err(format!(
                         "a reference of {} bytes gave {kind} at {field:?}, not invalid_request at `reference`",
                         max + 1
@@ -662,7 +729,10 @@ impl Run {
                 }
             }
         }
-        if self.delivered_since(before).is_some_and(|new| !new.is_empty()) {
+        if self
+            .delivered_since(before)
+            .is_some_and(|new| !new.is_empty())
+        {
             return Err("a refused reference still reached the stand-in".into());
         }
         verified.push(format!("{} bytes refused", max + 1));
@@ -680,7 +750,10 @@ impl Run {
         verified.push(format!("{max} bytes sent"));
         if let Some(delivered) = delivered {
             if delivered.reference.as_deref() != Some(reference.as_str()) {
-                return Err(format!("the stand-in got reference {:?}, not the one sent", delivered.reference));
+                return Err(format!(
+                    "the stand-in got reference {:?}, not the one sent",
+                    delivered.reference
+                ));
             }
             verified.push("the stand-in got it whole".into());
         }
@@ -690,7 +763,11 @@ impl Run {
                 query = query.with_message_id(id);
             }
             let report = self.look_until_found(query).await?;
-            if !report.records.iter().all(|r| r.reference.as_deref() == Some(reference.as_str())) {
+            if !report
+                .records
+                .iter()
+                .all(|r| r.reference.as_deref() == Some(reference.as_str()))
+            {
                 return Err("a delivery lookup by reference answered other references".into());
             }
             verified.push("a delivery lookup gives it back".into());
@@ -721,20 +798,30 @@ impl Run {
             .with_reference(format!("never-{}", unique_reference(12)));
         if !supported {
             return match self.lookup(never_sent).await? {
-                Ok(_) => Err("answered a delivery lookup without the delivery_lookup capability".into()),
+                Ok(_) => {
+                    Err("answered a delivery lookup without the delivery_lookup capability".into())
+                }
                 Err(error) => {
                     let (kind, unknown) = (error.kind(), error.outcome_unknown());
-                    self.errors.push(("delivery lookup (unsupported)".into(), error));
+                    self.errors
+                        .push(("delivery lookup (unsupported)".into(), error));
                     match kind == ErrorKind::Unsupported && !unknown {
                         true => Ok("unsupported, as the capability says".into()),
-                        false => Err(format!("a delivery lookup without the capability gave {kind}, not unsupported")),
+                        false => Err(format!(
+                            "a delivery lookup without the capability gave {kind}, not unsupported"
+                        )),
                     }
                 }
             };
         }
         let mut verified = Vec::new();
-        if let Some(id) = self.first_receipt.as_ref().and_then(|r| r.message_id.clone()) {
-            let query = DeliveryQuery::new(self.suite.recipient.clone(), SystemTime::now()).with_message_id(id.clone());
+        if let Some(id) = self
+            .first_receipt
+            .as_ref()
+            .and_then(|r| r.message_id.clone())
+        {
+            let query = DeliveryQuery::new(self.suite.recipient.clone(), SystemTime::now())
+                .with_message_id(id.clone());
             self.look_until_found(query).await?;
             verified.push(format!("message {id} found by its id"));
         }
@@ -745,7 +832,8 @@ impl Run {
             Ok(_) => verified.push("nothing found for a reference never sent".into()),
             Err(error) => {
                 let text = format!("a lookup that finds nothing failed: {error}");
-                self.errors.push(("delivery lookup (nothing to find)".into(), error));
+                self.errors
+                    .push(("delivery lookup (nothing to find)".into(), error));
                 return Err(text);
             }
         }
@@ -765,12 +853,17 @@ impl Run {
                 }
                 ErrorSource::Connector(connector) => connector,
             };
-            match self.send_through(&connector, self.message(UsageType::SignIn, "999000")).await {
+            match self
+                .send_through(&connector, self.message(UsageType::SignIn, "999000"))
+                .await
+            {
                 Ok(Err(error)) => self.errors.push((name, error)),
-                Ok(Ok(_)) => self
+                Ok(Ok(_)) => self.error_case_problems.push(format!(
+                    "case `{name}` sent the message: it must make the send fail"
+                )),
+                Err(problem) => self
                     .error_case_problems
-                    .push(format!("case `{name}` sent the message: it must make the send fail")),
-                Err(problem) => self.error_case_problems.push(format!("case `{name}`: {problem}")),
+                    .push(format!("case `{name}`: {problem}")),
             }
         }
     }
@@ -780,7 +873,9 @@ impl Run {
         let slack = Duration::from_millis(250) + deadline / 4;
         let started = tokio::time::Instant::now();
         let connector = Arc::clone(&self.suite.connector);
-        let result = self.send_through(&connector, self.message(UsageType::SignIn, "424242")).await?;
+        let result = self
+            .send_through(&connector, self.message(UsageType::SignIn, "424242"))
+            .await?;
         let elapsed = started.elapsed();
         let error = match result {
             Ok(_) => return Err("the stalled send succeeded: the stall did not stall".into()),
@@ -789,12 +884,18 @@ impl Run {
         let unknown = error.outcome_unknown();
         self.errors.push(("deadline: a stalled send".into(), error));
         if elapsed > deadline + slack {
-            return Err(format!("the send took {elapsed:?}, past its deadline of {deadline:?}"));
+            return Err(format!(
+                "the send took {elapsed:?}, past its deadline of {deadline:?}"
+            ));
         }
         if !unknown {
-            return Err("the stand-in received the request, yet the error says nothing was sent".into());
+            return Err(
+                "the stand-in received the request, yet the error says nothing was sent".into(),
+            );
         }
-        Ok(format!("returned after {elapsed:?} (deadline {deadline:?}) with an unknown outcome"))
+        Ok(format!(
+            "returned after {elapsed:?} (deadline {deadline:?}) with an unknown outcome"
+        ))
     }
 
     fn errors(&self) -> Verdict {
@@ -820,7 +921,10 @@ impl Run {
             format!("{:?} {:#?}", self.suite.connector, self.suite.connector),
         )];
         if let Some((connector, _)) = &self.suite.without_generic {
-            texts.push(("the Debug of the connector without Generic".into(), format!("{connector:?} {connector:#?}")));
+            texts.push((
+                "the Debug of the connector without Generic".into(),
+                format!("{connector:?} {connector:#?}"),
+            ));
         }
         for (name, shown) in self.suite.inspected.iter().chain(&self.shown) {
             texts.push((format!("the Debug of {name}"), shown.clone()));

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use connector_kit::{
-    Capabilities, ConnectorError, ConnectorMetadata, DeliveryQuery, DeliveryRecord,
-    DeliveryReport, DeliveryStatus, ErrorKind, LocalizedText, Receipt, SmsConnector, SmsMessage,
-    TemplateSet, UsageType, async_trait,
+    Capabilities, ConnectorError, ConnectorMetadata, DeliveryQuery, DeliveryRecord, DeliveryReport,
+    DeliveryStatus, ErrorKind, LocalizedText, Receipt, SmsConnector, SmsMessage, TemplateSet,
+    UsageType, async_trait,
 };
 use connector_kit_testing::{Check, Conformance, Delivered, Outcome, Report};
 
@@ -66,7 +66,9 @@ impl fmt::Debug for Fixture {
         } else {
             connector_kit::REDACTED
         };
-        f.debug_struct("Fixture").field("api_key", &key).finish_non_exhaustive()
+        f.debug_struct("Fixture")
+            .field("api_key", &key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -97,16 +99,18 @@ impl SmsConnector for Fixture {
             }
         }
         if self.stand_in.fail_next.swap(false, Ordering::SeqCst) {
-            return Err(ConnectorError::new(ErrorKind::OutcomeUnknown, "provider failed")
-                .with_retryable(self.bugs.retryable_unknown_outcome));
+            return Err(
+                ConnectorError::new(ErrorKind::OutcomeUnknown, "provider failed")
+                    .with_retryable(self.bugs.retryable_unknown_outcome),
+            );
         }
         let mut params = message.params.clone();
         if let (true, Some(ip)) = (self.bugs.sends_the_ip, message.context.ip) {
             params.insert("ip", ip.to_string());
         }
         let mut inbox = self.stand_in.inbox.lock().unwrap();
-        let mut delivered = Delivered::new(message.to.digits(), params.to_json())
-            .with_template(*template);
+        let mut delivered =
+            Delivered::new(message.to.digits(), params.to_json()).with_template(*template);
         delivered.reference = message.reference.clone();
         inbox.push(delivered);
         Ok(Receipt::new().with_message_id(inbox.len().to_string()))
@@ -123,8 +127,7 @@ impl SmsConnector for Fixture {
             .filter(|(i, d)| {
                 d.to == query.to.digits()
                     && (query.reference.is_none() || d.reference == query.reference)
-                    && (query.message_id.is_none()
-                        || query.message_id == Some((i + 1).to_string()))
+                    && (query.message_id.is_none() || query.message_id == Some((i + 1).to_string()))
             })
             .map(|(i, d)| {
                 let mut record = DeliveryRecord::new(DeliveryStatus::Delivered)
@@ -174,7 +177,9 @@ async fn run(bugs: Bugs) -> Report {
         "a bad config",
         ConnectorError::invalid_config("apiKey", "must not be empty"),
     )
-    .stall(DEADLINE, move || stall.stall_next.store(true, Ordering::SeqCst))
+    .stall(DEADLINE, move || {
+        stall.stall_next.store(true, Ordering::SeqCst)
+    })
     .not_applicable(Check::Factory, "the fixture has no factory")
     .send_timeout(Duration::from_secs(2))
     .run()
@@ -189,11 +194,19 @@ async fn a_conforming_connector_passes_every_check() {
     for check in Check::ALL {
         let outcome = report.outcome(check).unwrap();
         let applies = check != Check::Factory;
-        assert_eq!(matches!(outcome, Outcome::Passed(_)), applies, "{check}: {outcome:?}");
+        assert_eq!(
+            matches!(outcome, Outcome::Passed(_)),
+            applies,
+            "{check}: {outcome:?}"
+        );
     }
     // The run saw the errors it provoked: template not found, a reference too long, the
     // provider's failure, the config error, the stall.
-    let cases: Vec<_> = report.errors().iter().map(|(case, _)| case.as_str()).collect();
+    let cases: Vec<_> = report
+        .errors()
+        .iter()
+        .map(|(case, _)| case.as_str())
+        .collect();
     assert_eq!(
         cases,
         [
@@ -212,7 +225,10 @@ fn assert_fails(report: &Report, checks: &[Check]) {
     assert_eq!(report.failed(), checks, "{report}");
     let text = report.to_string();
     assert!(text.contains("FAIL"), "{text}");
-    assert!(!text.contains(SECRET), "the report repeats the secret: {text}");
+    assert!(
+        !text.contains(SECRET),
+        "the report repeats the secret: {text}"
+    );
 }
 
 #[tokio::test]
@@ -305,5 +321,8 @@ async fn a_check_without_its_setup_is_skipped_and_does_not_pass() {
         ]
     );
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| report.assert_passed()));
-    assert!(result.is_err(), "assert_passed must fail on a skipped check");
+    assert!(
+        result.is_err(),
+        "assert_passed must fail on a skipped check"
+    );
 }

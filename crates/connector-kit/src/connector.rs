@@ -283,10 +283,7 @@ pub trait SmsConnector: fmt::Debug + Send + Sync {
         let _ = query;
         Err(ConnectorError::new(
             ErrorKind::Unsupported,
-            format!(
-                "connector `{}` cannot look up delivery",
-                self.metadata().id
-            ),
+            format!("connector `{}` cannot look up delivery", self.metadata().id),
         ))
     }
 }

@@ -1,26 +1,5 @@
 //! Delivery lookups: what happened to a message sent earlier, asked the same way of every
 //! provider, so that a caller (failover, a send guard) can settle an unknown outcome.
-//!
-//! ```
-//! use std::time::SystemTime;
-//! use connector_kit::{DeliveryQuery, DeliveryStatus, RecordingConnector, SmsConnector, SmsMessage, UsageType};
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let sms = RecordingConnector::new();
-//! let message = SmsMessage::verification_code("+8613800138000".parse()?, UsageType::SignIn, "123456")
-//!     .with_reference("login-42");
-//! let sent_at = SystemTime::now();
-//! sms.send(&message).await?;
-//!
-//! // Later, e.g. after a send whose outcome was unknown: did it go out?
-//! let report = sms.lookup_delivery(&DeliveryQuery::for_message(&message, sent_at)).await?;
-//! assert!(report.was_sent());
-//! assert_eq!(report.records[0].reference.as_deref(), Some("login-42"));
-//! assert_eq!(report.records[0].status, DeliveryStatus::Delivered);
-//! # Ok(())
-//! # }
-//! ```
 
 use std::time::SystemTime;
 
@@ -28,6 +7,27 @@ use crate::{PhoneNumber, SmsMessage};
 
 /// Which messages a delivery lookup asks about: those sent to `to` around `sent_at`, narrowed
 /// to the provider's message id and the caller's reference when given.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use connector_kit::{DeliveryQuery, DeliveryStatus, RecordingConnector, SmsConnector, SmsMessage, UsageType};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sms = RecordingConnector::new();
+/// let message = SmsMessage::verification_code("+8613800138000".parse()?, UsageType::SignIn, "123456")
+///     .with_reference("login-42");
+/// let sent_at = SystemTime::now();
+/// sms.send(&message).await?;
+///
+/// // Later, e.g. after a send whose outcome was unknown: did it go out?
+/// let report = sms.lookup_delivery(&DeliveryQuery::for_message(&message, sent_at)).await?;
+/// assert!(report.was_sent());
+/// assert_eq!(report.records[0].reference.as_deref(), Some("login-42"));
+/// assert_eq!(report.records[0].status, DeliveryStatus::Delivered);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeliveryQuery {

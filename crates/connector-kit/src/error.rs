@@ -367,11 +367,15 @@ impl ConnectorError {
     /// first); connector tests and the conformance suite do.
     pub fn contradiction(&self) -> Option<&'static str> {
         if self.retryable && self.outcome_unknown {
-            Some("marked retryable although its outcome is unknown: a retry could send the message twice")
+            Some(
+                "marked retryable although its outcome is unknown: a retry could send the message twice",
+            )
         } else if self.outcome_unknown && self.kind.is_never_sent() {
             Some("its outcome is marked unknown, but an error of this kind is never sent")
         } else if self.retryable && self.kind.needs_a_change() {
-            Some("marked retryable, but sending the same request again cannot succeed for this kind")
+            Some(
+                "marked retryable, but sending the same request again cannot succeed for this kind",
+            )
         } else {
             None
         }
@@ -479,7 +483,11 @@ mod tests {
         let retried_blocked = ConnectorError::new(ErrorKind::Blocked, "x").with_retryable(true);
         assert!(retried_blocked.contradiction().is_some());
         for kind in ErrorKind::ALL {
-            assert_eq!(ConnectorError::new(kind, "x").contradiction(), None, "{kind}");
+            assert_eq!(
+                ConnectorError::new(kind, "x").contradiction(),
+                None,
+                "{kind}"
+            );
         }
     }
 

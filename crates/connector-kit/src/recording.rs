@@ -135,13 +135,9 @@ impl SmsConnector for RecordingConnector {
             .or(state.always_fail.clone());
         let outcome = match planned {
             Some(error) => Err(error),
-            None => self
-                .metadata
-                .capabilities
-                .check_message(message)
-                .map(|()| {
-                    Receipt::new().with_message_id(format!("recorded-{}", state.attempts.len() + 1))
-                }),
+            None => self.metadata.capabilities.check_message(message).map(|()| {
+                Receipt::new().with_message_id(format!("recorded-{}", state.attempts.len() + 1))
+            }),
         };
         state.attempts.push((message.clone(), outcome.clone()));
         outcome

@@ -132,8 +132,7 @@ impl Registry {
 
     /// The factory with this id, if any.
     pub fn get(&self, id: &str) -> Option<&dyn ConnectorFactory> {
-        self.factories()
-            .find(|factory| factory.metadata().id == id)
+        self.factories().find(|factory| factory.metadata().id == id)
     }
 
     /// The factory with this id.
@@ -213,7 +212,10 @@ mod tests {
             .unwrap()
             .with(Recording(other))
             .unwrap();
-        assert_eq!(registry.ids().collect::<Vec<_>>(), ["recording", "other-sms"]);
+        assert_eq!(
+            registry.ids().collect::<Vec<_>>(),
+            ["recording", "other-sms"]
+        );
         assert_eq!(
             registry.build("other-sms", "{}").unwrap().metadata().id,
             "other-sms"
@@ -236,7 +238,10 @@ mod tests {
             "{err}"
         );
         let err = Registry::new().factory("x").unwrap_err();
-        assert!(err.message().contains("no connector is registered"), "{err}");
+        assert!(
+            err.message().contains("no connector is registered"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,44 +1,4 @@
 //! When and how soon a failed attempt is tried again, for any connector and any async runtime.
-//!
-//! Only errors that are [`ConnectorError::is_retryable`] are tried again: the provider refused
-//! the request before processing it (throttling, a reused nonce) or no connection could be
-//! made, so nothing was sent. A timeout, a connection lost after the request was written, or a
-//! 5xx may have sent the message: those have an unknown outcome and are never tried again
-//! (SendSms-like APIs are not idempotent). Every attempt and every pause fits within the send's
-//! deadline, and a provider's own "try again after" ([`ConnectorError::retry_after`]) is
-//! honoured.
-//!
-//! The kit has no runtime: [`RetryPolicy::pause_after`] is the pure decision (tested with any
-//! jitter and time left), and [`RetryPolicy::run`] is the loop around it, sleeping with the
-//! sleep function its caller passes (`tokio::time::sleep`, `async_io::Timer::after`, ...).
-//!
-//! ```
-//! use std::time::{Duration, Instant};
-//! use connector_kit::{Backoff, ConnectorError, ErrorKind, RetryPolicy};
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let policy = RetryPolicy::new(3).with_backoff(Backoff::new(Duration::from_millis(1), Duration::from_millis(5)));
-//! let deadline = Instant::now() + Duration::from_secs(5);
-//! let mut calls = 0;
-//! let result = policy
-//!     .run(
-//!         deadline,
-//!         |attempt, _time_left| {
-//!             calls += 1;
-//!             async move {
-//!                 match attempt {
-//!                     1 => Err(ConnectorError::new(ErrorKind::RateLimited, "throttled").with_retryable(true)),
-//!                     _ => Ok("sent"),
-//!                 }
-//!             }
-//!         },
-//!         tokio::time::sleep,
-//!     )
-//!     .await;
-//! assert_eq!((result.unwrap(), calls), ("sent", 2));
-//! # }
-//! ```
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -87,6 +47,18 @@ impl Backoff {
 
 /// How many attempts a send gets, how long it pauses between them, and how much time an
 /// attempt needs.
+///
+/// Only errors that are [`ConnectorError::is_retryable`] are tried again: the provider refused
+/// the request before processing it (throttling, a reused nonce) or no connection could be
+/// made, so nothing was sent. A timeout, a connection lost after the request was written, or a
+/// 5xx may have sent the message: those have an unknown outcome and are never tried again
+/// (SendSms-like APIs are not idempotent). Every attempt and every pause fits within the send's
+/// deadline, and a provider's own "try again after" ([`ConnectorError::retry_after`]) is
+/// honoured.
+///
+/// The kit has no runtime: [`pause_after`](Self::pause_after) is the pure decision (tested with
+/// any jitter and time left), and [`run`](Self::run) is the loop around it, sleeping with the
+/// sleep function its caller passes (`tokio::time::sleep`, `async_io::Timer::after`, ...).
 ///
 /// ```
 /// use std::time::Duration;
@@ -191,6 +163,34 @@ impl RetryPolicy {
     /// [`pause_after`](Self::pause_after) gives up, sleeping each pause with `sleep`; returns
     /// the last result. `time_left` is what remains before `deadline` when the attempt starts
     /// (the attempt must not take longer).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use connector_kit::{Backoff, ConnectorError, ErrorKind, RetryPolicy};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let policy = RetryPolicy::new(3).with_backoff(Backoff::new(Duration::from_millis(1), Duration::from_millis(5)));
+    /// let deadline = Instant::now() + Duration::from_secs(5);
+    /// let mut calls = 0;
+    /// let result = policy
+    ///     .run(
+    ///         deadline,
+    ///         |attempt, _time_left| {
+    ///             calls += 1;
+    ///             async move {
+    ///                 match attempt {
+    ///                     1 => Err(ConnectorError::new(ErrorKind::RateLimited, "throttled").with_retryable(true)),
+    ///                     _ => Ok("sent"),
+    ///                 }
+    ///             }
+    ///         },
+    ///         tokio::time::sleep,
+    ///     )
+    ///     .await;
+    /// assert_eq!((result.unwrap(), calls), ("sent", 2));
+    /// # }
+    /// ```
     pub async fn run<T, A, AttemptFuture, S, SleepFuture>(
         &self,
         deadline: Instant,
@@ -292,7 +292,11 @@ mod tests {
         let unknown = ConnectorError::new(ErrorKind::OutcomeUnknown, "500").with_retryable(true);
         assert_eq!(policy.pause_after(1, &unknown, left, 0.0), None);
         let window = throttled().with_retry_after(Duration::from_secs(60));
-        assert_eq!(policy.pause_after(1, &window, left, 0.0), None, "past the deadline");
+        assert_eq!(
+            policy.pause_after(1, &window, left, 0.0),
+            None,
+            "past the deadline"
+        );
         assert_eq!(RetryPolicy::new(0).max_attempts(), 1);
     }
 
@@ -348,7 +352,11 @@ mod tests {
         let unknown = ConnectorError::new(ErrorKind::OutcomeUnknown, "500").with_retryable(true);
         let (result, calls, pauses) = run_with(fast(), vec![Err(unknown), Ok(1)]).await;
         assert_eq!(result.unwrap_err().kind(), ErrorKind::OutcomeUnknown);
-        assert_eq!((calls, pauses.len()), (1, 0), "an unknown outcome is never resent");
+        assert_eq!(
+            (calls, pauses.len()),
+            (1, 0),
+            "an unknown outcome is never resent"
+        );
     }
 
     #[tokio::test]

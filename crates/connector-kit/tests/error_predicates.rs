@@ -17,11 +17,20 @@ fn rows() -> Vec<(&'static str, Vec<ConnectorError>)> {
     vec![
         (
             "`InvalidConfig`, `InvalidRequest`, `TemplateNotFound`",
-            vec![new(InvalidConfig), new(InvalidRequest), new(TemplateNotFound)],
+            vec![
+                new(InvalidConfig),
+                new(InvalidRequest),
+                new(TemplateNotFound),
+            ],
         ),
         (
             "`Credentials`, `Account`, `Rejected`, `Unsupported`",
-            vec![new(Credentials), new(Account), new(Rejected), new(Unsupported)],
+            vec![
+                new(Credentials),
+                new(Account),
+                new(Rejected),
+                new(Unsupported),
+            ],
         ),
         (
             "`QuotaExceeded`, `Blocked`",
@@ -62,7 +71,11 @@ fn rows() -> Vec<(&'static str, Vec<ConnectorError>)> {
         ),
         (
             "`Timeout`, outcome known, retryable",
-            vec![new(Timeout).with_outcome_unknown(false).with_retryable(true)],
+            vec![
+                new(Timeout)
+                    .with_outcome_unknown(false)
+                    .with_retryable(true),
+            ],
         ),
         (
             "`InvalidResponse`, outcome known (a 4xx)",

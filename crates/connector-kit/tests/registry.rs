@@ -91,7 +91,10 @@ async fn a_registry_of_trait_objects_sends_through_each() {
     let err = registry[0].lookup_delivery(&query).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     assert!(err.is_permanent() && err.contradiction().is_none());
-    assert_eq!(err.message(), "connector `content-template` cannot look up delivery");
+    assert_eq!(
+        err.message(),
+        "connector `content-template` cannot look up delivery"
+    );
 }
 
 #[tokio::test]

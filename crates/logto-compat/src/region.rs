@@ -40,7 +40,11 @@ mod tests {
             ("861380013800", false, false),
         ] {
             let n: PhoneNumber = typed.parse().unwrap();
-            assert_eq!(is_mainland_china(&n, false), non_strict, "{typed} non-strict");
+            assert_eq!(
+                is_mainland_china(&n, false),
+                non_strict,
+                "{typed} non-strict"
+            );
             assert_eq!(is_mainland_china(&n, true), strict, "{typed} strict");
         }
     }

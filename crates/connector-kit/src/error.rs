@@ -96,7 +96,7 @@ impl ErrorKind {
     /// sending. Only [`InvalidResponse`](Self::InvalidResponse), [`Timeout`](Self::Timeout),
     /// [`Transport`](Self::Transport) and [`OutcomeUnknown`](Self::OutcomeUnknown) can leave the
     /// outcome unknown.
-    pub const fn is_never_sent(self) -> bool {
+    pub const fn proves_nothing_sent(self) -> bool {
         !matches!(
             self,
             ErrorKind::InvalidResponse
@@ -109,7 +109,7 @@ impl ErrorKind {
     /// Whether sending the same request again can never succeed (so an error of this kind is
     /// never retryable): the config, the message, the template, a quota, the account, a policy
     /// or a missing capability must change first.
-    pub const fn needs_a_change(self) -> bool {
+    pub const fn needs_change(self) -> bool {
         matches!(
             self,
             ErrorKind::InvalidConfig
@@ -194,8 +194,12 @@ impl fmt::Display for ErrorKind {
 /// let timeout = ConnectorError::new(ErrorKind::Timeout, "no answer within 5000 ms");
 /// assert!(timeout.outcome_unknown() && !timeout.is_retryable() && !timeout.is_permanent());
 /// ```
+#[derive(Clone)]
+pub struct ConnectorError(Box<Inner>);
+
+/// Boxed, so that a `Result` with a `ConnectorError` stays small on the path that succeeds.
 #[derive(Debug, Clone)]
-pub struct ConnectorError {
+struct Inner {
     kind: ErrorKind,
     message: String,
     field: Option<String>,
@@ -212,7 +216,7 @@ impl ConnectorError {
     /// An error of this kind. Timeouts and [`ErrorKind::OutcomeUnknown`] start with an unknown
     /// outcome; nothing starts retryable.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ConnectorError {
+        ConnectorError(Box::new(Inner {
             kind,
             message: message.into(),
             field: None,
@@ -223,7 +227,7 @@ impl ConnectorError {
             outcome_unknown: matches!(kind, ErrorKind::Timeout | ErrorKind::OutcomeUnknown),
             retry_after: None,
             source: None,
-        }
+        }))
     }
 
     /// A configuration error at a field path such as `templates[2].usageType`.
@@ -241,138 +245,138 @@ impl ConnectorError {
 
     /// Names the field (a JSON path or a parameter name) the error is about.
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+        self.0.field = Some(field.into());
         self
     }
 
     /// Keeps the provider's error code (e.g. `isv.BUSINESS_LIMIT_CONTROL`).
     pub fn with_provider_code(mut self, code: impl Into<String>) -> Self {
-        self.provider_code = Some(code.into());
+        self.0.provider_code = Some(code.into());
         self
     }
 
     /// Keeps the provider's request id, for its support desk.
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
-        self.request_id = Some(request_id.into());
+        self.0.request_id = Some(request_id.into());
         self
     }
 
     /// Keeps the HTTP status of the provider's answer.
     pub fn with_http_status(mut self, status: u16) -> Self {
-        self.http_status = Some(status);
+        self.0.http_status = Some(status);
         self
     }
 
     /// Marks whether the provider did not process the request, so that sending it again is
     /// safe and may succeed.
     pub fn with_retryable(mut self, retryable: bool) -> Self {
-        self.retryable = retryable;
+        self.0.retryable = retryable;
         self
     }
 
     /// Marks whether the message may have been sent despite the error.
     pub fn with_outcome_unknown(mut self, outcome_unknown: bool) -> Self {
-        self.outcome_unknown = outcome_unknown;
+        self.0.outcome_unknown = outcome_unknown;
         self
     }
 
     /// Says how long until trying again may succeed: a throttle's window, a budget freeing up.
     pub fn with_retry_after(mut self, retry_after: Duration) -> Self {
-        self.retry_after = Some(retry_after);
+        self.0.retry_after = Some(retry_after);
         self
     }
 
     /// Keeps the underlying error.
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
+        self.0.source = Some(Arc::new(source));
         self
     }
 
     /// Keeps an underlying error that is already boxed, as HTTP and TLS stacks return them.
     pub fn with_boxed_source(mut self, source: Box<dyn StdError + Send + Sync + 'static>) -> Self {
-        self.source = Some(Arc::from(source));
+        self.0.source = Some(Arc::from(source));
         self
     }
 
     /// The kind.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The message for people (the provider's own message where it gave one).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The field the error is about, if any.
     pub fn field(&self) -> Option<&str> {
-        self.field.as_deref()
+        self.0.field.as_deref()
     }
 
     /// The provider's error code, if it gave one.
     pub fn provider_code(&self) -> Option<&str> {
-        self.provider_code.as_deref()
+        self.0.provider_code.as_deref()
     }
 
     /// The provider's request id, if it gave one.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.0.request_id.as_deref()
     }
 
     /// The HTTP status of the provider's answer, if there was one.
     pub fn http_status(&self) -> Option<u16> {
-        self.http_status
+        self.0.http_status
     }
 
     /// How long until trying again may succeed, where the provider or the policy said so.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.0.retry_after
     }
 
     /// Whether the provider did not process the request, so that sending it again (soon, with
     /// a fresh signature) cannot duplicate a message and may succeed. Never true when the
     /// outcome is unknown.
     pub fn is_retryable(&self) -> bool {
-        self.retryable && !self.outcome_unknown
+        self.0.retryable && !self.0.outcome_unknown
     }
 
     /// Whether the message may have been sent: never resend without checking delivery first.
     pub fn outcome_unknown(&self) -> bool {
-        self.outcome_unknown
+        self.0.outcome_unknown
     }
 
     /// Whether the failure passes by itself, so that the same message may succeed later with
     /// nothing changed.
     pub fn is_transient(&self) -> bool {
         self.is_retryable()
-            || self.retry_after.is_some()
+            || self.0.retry_after.is_some()
             || matches!(
-                self.kind,
+                self.0.kind,
                 ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Transport
             )
     }
 
     /// Whether nothing was sent and the message will not succeed as it is.
     pub fn is_permanent(&self) -> bool {
-        !self.is_transient() && !self.outcome_unknown
+        !self.is_transient() && !self.0.outcome_unknown
     }
 
     /// What in this error contradicts itself, if anything: a bug of the connector that made it.
     ///
     /// - retryable while the outcome is unknown (a retry could send the message twice);
-    /// - an unknown outcome on a kind that never sends ([`ErrorKind::is_never_sent`]);
-    /// - retryable on a kind that no retry can fix ([`ErrorKind::needs_a_change`]).
+    /// - an unknown outcome on a kind that proves nothing was sent ([`ErrorKind::proves_nothing_sent`]);
+    /// - retryable on a kind that no retry can fix ([`ErrorKind::needs_change`]).
     ///
     /// Callers need not check it ([`is_retryable`](Self::is_retryable) already refuses the
     /// first); connector tests and the conformance suite do.
     pub fn contradiction(&self) -> Option<&'static str> {
-        if self.retryable && self.outcome_unknown {
+        if self.0.retryable && self.0.outcome_unknown {
             Some(
                 "marked retryable although its outcome is unknown: a retry could send the message twice",
             )
-        } else if self.outcome_unknown && self.kind.is_never_sent() {
-            Some("its outcome is marked unknown, but an error of this kind is never sent")
-        } else if self.retryable && self.kind.needs_a_change() {
+        } else if self.0.outcome_unknown && self.0.kind.proves_nothing_sent() {
+            Some("its outcome is marked unknown, but an error of this kind proves nothing was sent")
+        } else if self.0.retryable && self.0.kind.needs_change() {
             Some(
                 "marked retryable, but sending the same request again cannot succeed for this kind",
             )
@@ -384,22 +388,22 @@ impl ConnectorError {
 
 impl fmt::Display for ConnectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)?;
-        if let Some(field) = &self.field {
+        write!(f, "{}", self.0.kind)?;
+        if let Some(field) = &self.0.field {
             write!(f, " at `{field}`")?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", self.0.message)?;
         let mut details = Vec::new();
-        if let Some(code) = &self.provider_code {
+        if let Some(code) = &self.0.provider_code {
             details.push(format!("code {code}"));
         }
-        if let Some(status) = self.http_status {
+        if let Some(status) = self.0.http_status {
             details.push(format!("HTTP {status}"));
         }
-        if let Some(id) = &self.request_id {
+        if let Some(id) = &self.0.request_id {
             details.push(format!("request id {id}"));
         }
-        if let Some(after) = self.retry_after {
+        if let Some(after) = self.0.retry_after {
             details.push(format!("retry after {after:?}"));
         }
         if !details.is_empty() {
@@ -409,9 +413,39 @@ impl fmt::Display for ConnectorError {
     }
 }
 
+impl fmt::Debug for ConnectorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Inner {
+            kind,
+            message,
+            field,
+            provider_code,
+            request_id,
+            http_status,
+            retryable,
+            outcome_unknown,
+            retry_after,
+            source,
+        } = &*self.0;
+        f.debug_struct("ConnectorError")
+            .field("kind", kind)
+            .field("message", message)
+            .field("field", field)
+            .field("provider_code", provider_code)
+            .field("request_id", request_id)
+            .field("http_status", http_status)
+            .field("retryable", retryable)
+            .field("outcome_unknown", outcome_unknown)
+            .field("retry_after", retry_after)
+            .field("source", source)
+            .finish()
+    }
+}
+
 impl StdError for ConnectorError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
+        self.0
+            .source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
     }
@@ -420,15 +454,15 @@ impl StdError for ConnectorError {
 impl PartialEq for ConnectorError {
     /// Equal when everything but the source is equal.
     fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind
-            && self.message == other.message
-            && self.field == other.field
-            && self.provider_code == other.provider_code
-            && self.request_id == other.request_id
-            && self.http_status == other.http_status
-            && self.retryable == other.retryable
-            && self.outcome_unknown == other.outcome_unknown
-            && self.retry_after == other.retry_after
+        self.0.kind == other.0.kind
+            && self.0.message == other.0.message
+            && self.0.field == other.0.field
+            && self.0.provider_code == other.0.provider_code
+            && self.0.request_id == other.0.request_id
+            && self.0.http_status == other.0.http_status
+            && self.0.retryable == other.0.retryable
+            && self.0.outcome_unknown == other.0.outcome_unknown
+            && self.0.retry_after == other.0.retry_after
     }
 }
 

@@ -103,7 +103,8 @@ impl<T> TemplateSet<T> {
     }
 
     /// The template for a usage type: its own, else `Generic`'s; with the usage type it was
-    /// registered under.
+    /// registered under. A usage type newer than the connector (`UsageType` is
+    /// `#[non_exhaustive]`, as Logto adds some) is sent with `Generic`'s template.
     pub fn select(&self, usage: UsageType) -> Option<(UsageType, &T)> {
         self.get(usage).map(|t| (usage, t)).or_else(|| {
             self.get(UsageType::Generic)

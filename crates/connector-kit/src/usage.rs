@@ -5,13 +5,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Why a message is sent: chooses the template. Spelled exactly as Logto spells it.
-///
-/// New usage types come with new Logto versions, so the enum is `#[non_exhaustive]`: a
-/// connector that does not know one sends it with the `Generic` template
-/// ([`TemplateSet::select`](crate::TemplateSet::select)), which every template set must have.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
+// New usage types come with new Logto versions, hence `non_exhaustive`: a connector that does
+// not know one sends it with the `Generic` template (`TemplateSet::select`). (A comment, not a
+// doc comment: the doc comment is the config schema's description.)
 #[non_exhaustive]
 pub enum UsageType {
     /// A code that confirms a new account's phone number.

@@ -56,6 +56,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
+mod checks;
 mod report;
 mod suite;
 

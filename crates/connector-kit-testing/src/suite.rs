@@ -18,7 +18,7 @@ pub enum Check {
     Metadata,
     /// The factory ([`Conformance::factory`]): same metadata as the connector, builds a
     /// connector from the config, has an object schema, refuses a config that is not JSON with
-    /// [`ErrorKind::InvalidConfig`].
+    /// [`ErrorKind::InvalidConfig`](connector_kit::ErrorKind::InvalidConfig).
     Factory,
     /// A `SignIn` code is sent; the stand-in got exactly that message, with the code.
     Send,
@@ -26,18 +26,18 @@ pub enum Check {
     /// ([`Conformance::fallback`]).
     TemplateFallback,
     /// A usage type without a template, with no `Generic` one, is refused with
-    /// [`ErrorKind::TemplateNotFound`] and nothing is sent ([`Conformance::without_generic`]).
+    /// [`ErrorKind::TemplateNotFound`](connector_kit::ErrorKind::TemplateNotFound) and nothing is sent ([`Conformance::without_generic`]).
     TemplateNotFound,
     /// The caller's context (IP address, locale) does not reach the provider (needs
     /// [`Conformance::inbox`]).
     ContextNotSent,
     /// A reference of [`max_reference_len`](connector_kit::Capabilities::max_reference_len)
     /// bytes goes out and comes back (from the stand-in, and from a delivery lookup when the
-    /// connector has one); one byte more is refused with [`ErrorKind::InvalidRequest`] at field
+    /// connector has one); one byte more is refused with [`ErrorKind::InvalidRequest`](connector_kit::ErrorKind::InvalidRequest) at field
     /// `reference`, and nothing is sent.
     Reference,
     /// The delivery lookup agrees with the capability: found by message id and not found for a
-    /// reference never sent, or [`ErrorKind::Unsupported`].
+    /// reference never sent, or [`ErrorKind::Unsupported`](connector_kit::ErrorKind::Unsupported).
     DeliveryLookup,
     /// A send to a stand-in that received the request and does not answer returns within its
     /// deadline, with an unknown outcome ([`Conformance::stall`]).
@@ -153,7 +153,7 @@ pub(crate) enum ErrorSource {
 /// [`Report::assert_passed`] fails on it: a connector declares a check that cannot apply to it
 /// with [`not_applicable`](Self::not_applicable) and the reason.
 ///
-/// The connector must be configured with templates for [`UsageType::REQUIRED`] (`SignIn` is
+/// The connector must be configured with templates for [`UsageType::REQUIRED`](connector_kit::UsageType::REQUIRED) (`SignIn` is
 /// sent), a recipient the stand-in accepts, and per-number limits off in the stand-in (the
 /// suite sends several messages to it).
 pub struct Conformance {

@@ -19,17 +19,15 @@ pub const MAX_DIGITS: usize = 15;
 /// for typed in ["+86 138-0013-8000", "008613800138000", "8613800138000"] {
 ///     let number: PhoneNumber = typed.parse().unwrap();
 ///     assert_eq!(number.digits(), "8613800138000");
-///     assert!(number.is_mainland_china(true));
 /// }
-/// assert!("13800138000".parse::<PhoneNumber>().unwrap().is_mainland_china(false));
-/// assert!(!"13800138000".parse::<PhoneNumber>().unwrap().is_mainland_china(true));
 /// assert!("1380013800a".parse::<PhoneNumber>().is_err());
 /// ```
 ///
 /// Rules are written here rather than taken from a phone-number metadata crate: providers
 /// accept bare national numbers with no country code (`13800138000`), which such crates cannot
-/// place without a default region, and the mainland-China test must reproduce Logto's two modes
-/// exactly; a metadata database would also reject numbers the provider itself decides on.
+/// place without a default region, and Logto's mainland-China test (`logto-compat`) must be
+/// reproduced exactly; a metadata database would also reject numbers the provider itself decides
+/// on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber {
     digits: String,
@@ -38,6 +36,7 @@ pub struct PhoneNumber {
 
 /// Why a string is not a phone number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PhoneNumberError {
     /// Nothing but white space or separators.
     #[error("phone number is empty")]
@@ -68,14 +67,19 @@ pub enum PhoneNumberError {
 }
 
 impl PhoneNumber {
-    /// Checks and normalises a typed phone number.
+    /// Checks and normalises a typed phone number. The `+` may stand in an opening
+    /// parenthesis, as in `(+86) 138 0013 8000`.
     pub fn parse(input: &str) -> Result<Self, PhoneNumberError> {
         let mut digits = String::with_capacity(input.len());
         let mut plus = false;
+        // A `+` may open the number, alone or inside a parenthesis: `(+86) 138…`.
+        let mut at_start = true;
         for (position, character) in input.trim().chars().enumerate() {
+            let opening = at_start;
+            at_start &= character == '(';
             match character {
                 '0'..='9' => digits.push(character),
-                '+' if position == 0 => plus = true,
+                '+' if opening => plus = true,
                 ' ' | '-' | '.' | '(' | ')' => {}
                 _ => {
                     return Err(PhoneNumberError::InvalidCharacter {
@@ -114,25 +118,6 @@ impl PhoneNumber {
     /// country code.
     pub fn has_international_prefix(&self) -> bool {
         self.international_prefix
-    }
-
-    /// Whether the number is a mainland China mobile number, in Logto's two modes.
-    ///
-    /// Strict (`strictPhoneRegionNumberCheck: true`): only `86` + `1` + 10 digits, with or
-    /// without `+`/`00`. Non-strict: that, or a bare `1` + 10 digits with no prefix.
-    ///
-    /// One deliberate improvement on Logto in non-strict mode: a bare number starting with
-    /// `10`, `11` or `12` is no mainland mobile number (mainland mobile ranges are 13x–19x), so
-    /// it is taken as overseas; a North American number written `1` + area code can never
-    /// start that way, which removes part of Logto's bug class (issues #5889, #7050). A bare
-    /// `1` + 10 digits in the 13x–19x ranges is ambiguous by nature: use strict mode.
-    pub fn is_mainland_china(&self, strict: bool) -> bool {
-        let d = self.digits.as_bytes();
-        let mobile = |rest: &[u8]| rest.len() == 11 && rest[0] == b'1';
-        if d.starts_with(b"86") && mobile(&d[2..]) {
-            return true;
-        }
-        !strict && !self.international_prefix && mobile(d) && (b'3'..=b'9').contains(&d[1])
     }
 }
 
@@ -186,6 +171,8 @@ mod tests {
             ("138-0013-8000", "13800138000"),
             (" +1 (862) 401-7194 ", "18624017194"),
             ("852.6832.6366", "85268326366"),
+            ("(+86) 13800138000", "8613800138000"),
+            ("(+86)138-0013-8000", "8613800138000"),
             ("12345", "12345"),
             ("123456789012345", "123456789012345"),
         ] {
@@ -223,6 +210,20 @@ mod tests {
                     position: 0,
                 },
             ),
+            (
+                "(86)+13800138000",
+                InvalidCharacter {
+                    character: '+',
+                    position: 4,
+                },
+            ),
+            (
+                "++8613800138000",
+                InvalidCharacter {
+                    character: '+',
+                    position: 1,
+                },
+            ),
             ("1234", TooShort { digits: 4 }),
             ("+86 12", TooShort { digits: 4 }),
             ("1234567890123456", TooLong { digits: 16 }),
@@ -247,31 +248,10 @@ mod tests {
         );
     }
 
-    /// The table of `shared/reference/logto-aliyun-sms.md`: (number, non-strict, strict).
-    #[test]
-    fn mainland_china_in_logtos_two_modes() {
-        for (typed, non_strict, strict) in [
-            ("13800138000", true, false),
-            ("8613800138000", true, true),
-            ("008613800138000", true, true),
-            ("+8613800138000", true, true),
-            ("85268326366", false, false),
-            ("+18624017194", false, false),
-            ("4915112345678", false, false),
-            // Beyond Logto: no mainland mobile range starts with 10, 11 or 12.
-            ("12125551234", false, false),
-            ("+13800138000", false, false),
-            ("861380013800", false, false),
-        ] {
-            let n = number(typed);
-            assert_eq!(n.is_mainland_china(false), non_strict, "{typed} non-strict");
-            assert_eq!(n.is_mainland_china(true), strict, "{typed} strict");
-        }
-    }
-
     #[test]
     fn display_and_serde_keep_the_prefix() {
         assert_eq!(number("0086 13800138000").to_string(), "+8613800138000");
+        assert_eq!(number("(+86) 13800138000").to_string(), "+8613800138000");
         assert_eq!(number("13800138000").to_string(), "13800138000");
         let json = serde_json::to_string(&number("+86 13800138000")).unwrap();
         assert_eq!(json, "\"+8613800138000\"");

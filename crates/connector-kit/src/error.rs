@@ -1,6 +1,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::UsageType;
 
@@ -31,6 +32,12 @@ pub enum ErrorKind {
     /// The provider may or may not have sent the message (an internal error after receiving
     /// it, a connection lost after the request was written).
     OutcomeUnknown,
+    /// A daily or monthly quota, or the account's balance, is used up (Logto's
+    /// `UsageLimitExceeded`); distinct from [`RateLimited`](Self::RateLimited).
+    QuotaExceeded,
+    /// The caller's own policy (e.g. a send guard) refused the message before any provider saw
+    /// it: nothing was sent, and it is not retryable as it is.
+    Blocked,
 }
 
 impl ErrorKind {
@@ -48,6 +55,8 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Transport => "transport",
             ErrorKind::OutcomeUnknown => "outcome_unknown",
+            ErrorKind::QuotaExceeded => "quota_exceeded",
+            ErrorKind::Blocked => "blocked",
         }
     }
 
@@ -59,7 +68,9 @@ impl ErrorKind {
             ErrorKind::TemplateNotFound => "template_not_found",
             ErrorKind::RateLimited => "rate_limit_exceeded",
             ErrorKind::InvalidResponse => "invalid_response",
-            ErrorKind::Credentials
+            ErrorKind::QuotaExceeded
+            | ErrorKind::Blocked
+            | ErrorKind::Credentials
             | ErrorKind::Account
             | ErrorKind::Rejected
             | ErrorKind::Timeout
@@ -92,6 +103,7 @@ pub struct ConnectorError {
     http_status: Option<u16>,
     retryable: bool,
     outcome_unknown: bool,
+    retry_after: Option<Duration>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
@@ -108,6 +120,7 @@ impl ConnectorError {
             http_status: None,
             retryable: false,
             outcome_unknown: matches!(kind, ErrorKind::Timeout | ErrorKind::OutcomeUnknown),
+            retry_after: None,
             source: None,
         }
     }
@@ -161,6 +174,12 @@ impl ConnectorError {
         self
     }
 
+    /// Says how long until trying again may succeed (a throttle's window, a budget freeing up).
+    pub fn with_retry_after(mut self, retry_after: Duration) -> Self {
+        self.retry_after = Some(retry_after);
+        self
+    }
+
     /// Keeps the underlying error.
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.source = Some(Arc::new(source));
@@ -201,6 +220,11 @@ impl ConnectorError {
     /// The HTTP status of the provider's answer, if there was one.
     pub fn http_status(&self) -> Option<u16> {
         self.http_status
+    }
+
+    /// How long until trying again may succeed, when that is known.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// Whether the provider did not process the request, so that sending it again (later, with
@@ -277,6 +301,7 @@ impl PartialEq for ConnectorError {
             && self.http_status == other.http_status
             && self.retryable == other.retryable
             && self.outcome_unknown == other.outcome_unknown
+            && self.retry_after == other.retry_after
     }
 }
 
@@ -351,6 +376,18 @@ mod tests {
             ConnectorError::template_not_found(UsageType::BindMfa).message(),
             "Cannot find template for type: BindMfa"
         );
+    }
+
+    #[test]
+    fn blocked_and_quota_exceeded_are_known_outcomes_with_a_retry_after() {
+        assert_eq!(ErrorKind::Blocked.as_str(), "blocked");
+        assert_eq!(ErrorKind::QuotaExceeded.as_str(), "quota_exceeded");
+        let blocked = ConnectorError::new(ErrorKind::Blocked, "budget per-number: 5 per 600 s")
+            .with_retry_after(Duration::from_secs(42));
+        assert!(!blocked.outcome_unknown() && !blocked.is_retryable());
+        assert_eq!(blocked.retry_after(), Some(Duration::from_secs(42)));
+        assert_eq!(ConnectorError::new(ErrorKind::QuotaExceeded, "x").retry_after(), None);
+        assert_ne!(blocked, blocked.clone().with_retry_after(Duration::from_secs(1)));
     }
 
     #[test]

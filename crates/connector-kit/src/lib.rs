@@ -47,7 +47,7 @@ mod usage;
 
 pub use connector::{ConnectorMetadata, LocalizedText, Receipt, SmsConnector};
 pub use error::{ConnectorError, ErrorKind};
-pub use message::{CODE_PARAM, SmsMessage, TemplateParams};
+pub use message::{CODE_PARAM, MessageContext, SmsMessage, TemplateParams};
 pub use phone::{MAX_DIGITS, MIN_DIGITS, PhoneNumber, PhoneNumberError};
 pub use recording::{RECORDING_METADATA, RecordingConnector};
 pub use template::{DuplicateUsageType, TemplateSet, TemplateSetError};

@@ -1,3 +1,5 @@
+use std::net::IpAddr;
+
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -83,8 +85,24 @@ impl Serialize for TemplateParams {
     }
 }
 
+/// What the caller knows about the request behind a message: who asked for it, in which
+/// language. Never sent to a provider unless a template asks for it; policies such as a send
+/// guard read it (budgets per client IP).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MessageContext {
+    /// The end user's IP address, as the caller's HTTP server saw it.
+    pub ip: Option<IpAddr>,
+    /// The end user's locale (e.g. `zh-CN`), for providers that choose a template language.
+    pub locale: Option<String>,
+}
+
 /// One SMS to send: who gets it, why, and what fills the template.
+///
+/// Built with [`SmsMessage::new`] or [`SmsMessage::verification_code`] and the `with_*`
+/// methods.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SmsMessage {
     /// The recipient.
     pub to: PhoneNumber,
@@ -92,9 +110,8 @@ pub struct SmsMessage {
     pub usage: UsageType,
     /// The template's parameters, the code among them.
     pub params: TemplateParams,
-    /// The end user's locale (e.g. `zh-CN`), for providers that choose a template language;
-    /// never sent as a template parameter.
-    pub locale: Option<String>,
+    /// The caller's context (client IP, locale); never sent as a template parameter.
+    pub context: MessageContext,
     /// The caller's own reference for this message (Aliyun's `OutId`), echoed back in delivery
     /// reports.
     pub reference: Option<String>,
@@ -107,7 +124,7 @@ impl SmsMessage {
             to,
             usage,
             params,
-            locale: None,
+            context: MessageContext::default(),
             reference: None,
         }
     }
@@ -125,7 +142,13 @@ impl SmsMessage {
 
     /// Sets the end user's locale.
     pub fn with_locale(mut self, locale: impl Into<String>) -> Self {
-        self.locale = Some(locale.into());
+        self.context.locale = Some(locale.into());
+        self
+    }
+
+    /// Sets the end user's IP address.
+    pub fn with_ip(mut self, ip: IpAddr) -> Self {
+        self.context.ip = Some(ip);
         self
     }
 
@@ -161,7 +184,20 @@ mod tests {
             .with_locale("zh-CN")
             .with_reference("order-42");
         assert_eq!(message.params.to_json(), r#"{"code":"123456"}"#);
-        assert_eq!(message.locale.as_deref(), Some("zh-CN"));
+        assert_eq!(message.context.locale.as_deref(), Some("zh-CN"));
         assert_eq!(message.reference.as_deref(), Some("order-42"));
+    }
+
+    #[test]
+    fn context_holds_ip_and_locale_outside_the_parameters() {
+        let to = "+8613800138000".parse().unwrap();
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let message = SmsMessage::verification_code(to, UsageType::SignIn, "123456")
+            .with_ip(ip)
+            .with_locale("en");
+        assert_eq!(message.context.ip, Some(ip));
+        assert_eq!(message.context.locale.as_deref(), Some("en"));
+        assert_eq!(message.params.to_json(), r#"{"code":"123456"}"#);
+        assert_eq!(MessageContext::default().ip, None);
     }
 }

@@ -1,0 +1,267 @@
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use super::{BudgetKey, FullBudget, Reservation, Reserved, Store, StoreError};
+
+/// How often at most the whole map is swept for keys whose window has passed.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+
+type Clock = Arc<dyn Fn() -> Duration + Send + Sync>;
+
+/// Budgets counted in this process: the default, for a service with one instance. Several
+/// instances each counting their own give each number several times its limit: use a
+/// [`RedisStore`](crate::RedisStore) for them.
+///
+/// State is bounded: a key is dropped once its window has passed, and holds at most its limit.
+pub struct MemoryStore {
+    state: Mutex<State>,
+    clock: Clock,
+}
+
+#[derive(Default)]
+struct State {
+    /// Per key: (time in ms, reservation id) of each unit in the window, oldest first.
+    keys: HashMap<String, VecDeque<(u64, u64)>>,
+    /// Per key: its window in ms, to know when it can go.
+    windows: HashMap<String, u64>,
+    next_id: u64,
+    last_sweep: u64,
+    len_after_sweep: usize,
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("keys", &self.state().keys.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store on the process's monotonic clock.
+    pub fn new() -> Self {
+        let start = Instant::now();
+        Self::with_clock(move || start.elapsed())
+    }
+
+    /// An empty store reading time from `clock` (time since any fixed start), for tests.
+    pub fn with_clock(clock: impl Fn() -> Duration + Send + Sync + 'static) -> Self {
+        MemoryStore {
+            state: Mutex::default(),
+            clock: Arc::new(clock),
+        }
+    }
+
+    /// How many keys it holds (for tests of its bounds).
+    pub fn len(&self) -> usize {
+        self.state().keys.len()
+    }
+
+    /// Whether it holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The synchronous heart of [`Store::reserve`].
+    pub fn reserve_now(&self, budgets: &[BudgetKey]) -> Reserved {
+        let now = millis((self.clock)());
+        let mut state = self.state();
+        state.sweep_if_due(now);
+        let mut full = Vec::new();
+        let mut refused = false;
+        for (index, budget) in budgets.iter().enumerate() {
+            let window = millis(budget.window);
+            let Some(units) = state.keys.get_mut(&budget.key) else {
+                continue;
+            };
+            while units.front().is_some_and(|&(at, _)| at + window <= now) {
+                units.pop_front();
+            }
+            let used = units.len();
+            let limit = budget.limit.max(1) as usize;
+            if used >= limit {
+                let (oldest, _) = units[used - limit];
+                full.push(FullBudget {
+                    index,
+                    used: u32::try_from(used).unwrap_or(u32::MAX),
+                    retry_after: Duration::from_millis(oldest + window - now),
+                });
+                refused |= budget.enforced;
+            }
+        }
+        if refused {
+            return Reserved::Refused { full };
+        }
+        state.next_id += 1;
+        let id = state.next_id;
+        let mut keys = Vec::with_capacity(budgets.len());
+        for (index, budget) in budgets.iter().enumerate() {
+            if full.iter().any(|f| f.index == index) {
+                continue;
+            }
+            state
+                .keys
+                .entry(budget.key.clone())
+                .or_default()
+                .push_back((now, id));
+            let window = millis(budget.window);
+            let slot = state.windows.entry(budget.key.clone()).or_default();
+            *slot = (*slot).max(window);
+            keys.push(budget.key.clone());
+        }
+        Reserved::Taken {
+            reservation: Reservation {
+                id: id.to_string(),
+                keys,
+            },
+            full,
+        }
+    }
+
+    /// The synchronous heart of [`Store::refund`].
+    pub fn refund_now(&self, reservation: &Reservation) {
+        let Ok(id) = reservation.id.parse::<u64>() else {
+            return;
+        };
+        let mut state = self.state();
+        for key in &reservation.keys {
+            if let Some(units) = state.keys.get_mut(key) {
+                units.retain(|&(_, unit)| unit != id);
+            }
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Every critical section leaves the map consistent; go on after a panic elsewhere.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    /// Drops the keys whose units all left their window, at most every [`SWEEP_EVERY`] or
+    /// when the map doubled since the last sweep.
+    fn sweep_if_due(&mut self, now: u64) {
+        let due = now >= self.last_sweep + millis(SWEEP_EVERY)
+            || self.keys.len() > 2 * self.len_after_sweep + 1024;
+        if !due {
+            return;
+        }
+        let windows = &self.windows;
+        self.keys.retain(|key, units| {
+            let window = windows.get(key).copied().unwrap_or(0);
+            units.back().is_some_and(|&(at, _)| at + window > now)
+        });
+        let keys = &self.keys;
+        self.windows.retain(|key, _| keys.contains_key(key));
+        self.last_sweep = now;
+        self.len_after_sweep = self.keys.len();
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn reserve(&self, budgets: &[BudgetKey]) -> Result<Reserved, StoreError> {
+        Ok(self.reserve_now(budgets))
+    }
+
+    async fn refund(&self, reservation: &Reservation) -> Result<(), StoreError> {
+        self.refund_now(reservation);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    fn clocked() -> (MemoryStore, Arc<AtomicU64>) {
+        let now = Arc::new(AtomicU64::new(1_000_000));
+        let read = now.clone();
+        let store =
+            MemoryStore::with_clock(move || Duration::from_millis(read.load(Ordering::SeqCst)));
+        (store, now)
+    }
+
+    fn budget(key: &str, limit: u32, window_ms: u64, enforced: bool) -> BudgetKey {
+        BudgetKey::new(key, limit, Duration::from_millis(window_ms), enforced)
+    }
+
+    #[test]
+    fn sliding_window_frees_up_when_the_oldest_unit_leaves() {
+        let (store, now) = clocked();
+        let budgets = [budget("n", 2, 1000, true)];
+        assert!(matches!(store.reserve_now(&budgets), Reserved::Taken { .. }));
+        now.fetch_add(300, Ordering::SeqCst);
+        assert!(matches!(store.reserve_now(&budgets), Reserved::Taken { .. }));
+        now.fetch_add(100, Ordering::SeqCst);
+        let Reserved::Refused { full } = store.reserve_now(&budgets) else {
+            panic!("the third in a window is refused")
+        };
+        assert_eq!(full[0].used, 2);
+        assert_eq!(full[0].retry_after, Duration::from_millis(600));
+        now.fetch_add(600, Ordering::SeqCst);
+        assert!(matches!(store.reserve_now(&budgets), Reserved::Taken { .. }));
+    }
+
+    #[test]
+    fn all_or_nothing_and_monitored_budgets_never_refuse() {
+        let (store, _) = clocked();
+        let tight = budget("tight", 1, 1000, true);
+        let wide = budget("wide", 10, 1000, true);
+        store.reserve_now(&[tight.clone()]);
+        assert!(matches!(
+            store.reserve_now(&[wide.clone(), tight.clone()]),
+            Reserved::Refused { .. }
+        ));
+        assert_eq!(store.state().keys.get("wide").map(VecDeque::len), None);
+
+        let watched = budget("tight", 1, 1000, false);
+        let Reserved::Taken { reservation, full } = store.reserve_now(&[wide, watched]) else {
+            panic!("a monitored budget lets the unit through")
+        };
+        assert_eq!(full.len(), 1);
+        assert_eq!(reservation.keys, ["wide"]);
+        assert_eq!(store.state().keys["tight"].len(), 1, "a full budget takes nothing");
+    }
+
+    #[test]
+    fn refund_gives_the_unit_back() {
+        let (store, _) = clocked();
+        let budgets = [budget("n", 1, 1000, true)];
+        let Reserved::Taken { reservation, .. } = store.reserve_now(&budgets) else {
+            panic!()
+        };
+        store.refund_now(&reservation);
+        store.refund_now(&reservation);
+        assert!(matches!(store.reserve_now(&budgets), Reserved::Taken { .. }));
+        assert!(matches!(store.reserve_now(&budgets), Reserved::Refused { .. }));
+    }
+
+    #[test]
+    fn keys_are_dropped_once_their_window_passed() {
+        let (store, now) = clocked();
+        for i in 0..100 {
+            store.reserve_now(&[budget(&format!("k{i}"), 1, 1000, true)]);
+        }
+        assert_eq!(store.len(), 100);
+        now.fetch_add(millis(SWEEP_EVERY), Ordering::SeqCst);
+        store.reserve_now(&[budget("last", 1, 1000, true)]);
+        assert_eq!(store.len(), 1);
+    }
+}

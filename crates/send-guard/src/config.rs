@@ -37,14 +37,23 @@ pub const DEFAULT_IPV6_PREFIX_LENGTH: u8 = 64;
 /// lets every message through.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(title = "Send guard")]
+#[schemars(
+    title = "Send guard",
+    example = schema_example(),
+    transform = secret_may_come_from_env
+)]
 #[non_exhaustive]
 pub struct GuardConfig {
     /// The secret that keys the hashes of phone numbers and IP addresses in stored keys, so
     /// that the store never holds either in the clear. At least 16 characters; every instance
     /// that shares a store must have the same one. Left out, it is read from the
     /// SEND_GUARD_HASH_SECRET environment variable.
-    #[schemars(title = "Hash secret", with = "String", length(min = 16))]
+    #[schemars(
+        title = "Hash secret",
+        with = "String",
+        length(min = 16),
+        extend("format" = "password", "writeOnly" = true)
+    )]
     pub hash_secret: HashSecret,
 
     /// What to do when the budget store (Redis) cannot be reached in `storeTimeoutMs`.
@@ -387,6 +396,30 @@ impl GuardConfig {
     /// `storeTimeoutMs` as a duration.
     pub fn store_timeout(&self) -> Duration {
         Duration::from_millis(u64::from(self.store_timeout_ms))
+    }
+}
+
+/// The schema's example: the settings docs/send-guard.md recommends for a sign-in service.
+fn schema_example() -> serde_json::Value {
+    serde_json::json!({
+        "hashSecret": "a long random secret, the same on every instance",
+        "onStoreFailure": {"action": "localFallback", "limitPercent": 20},
+        "countries": {"allow": ["CN", "HK", "MO", "TW"]},
+        "numberTypes": {"deny": ["premiumRate", "sharedCost", "tollFree", "uan", "voicemail", "pager"]},
+        "budgets": [
+            {"name": "per-number-10m", "scope": "number", "limit": 3, "windowSeconds": 600},
+            {"name": "per-number-day", "scope": "number", "limit": 10, "windowSeconds": 86400},
+            {"name": "per-range-hour", "scope": "numberPrefix", "limit": 20, "windowSeconds": 3600},
+            {"name": "per-ip-hour", "scope": "ip", "limit": 20, "windowSeconds": 3600},
+            {"name": "daily-cap", "scope": "global", "limit": 20000, "windowSeconds": 86400}
+        ]
+    })
+}
+
+/// `hashSecret` may come from the environment: the schema does not require it.
+fn secret_may_come_from_env(schema: &mut schemars::Schema) {
+    if let Some(serde_json::Value::Array(required)) = schema.get_mut("required") {
+        required.retain(|name| name != "hashSecret");
     }
 }
 

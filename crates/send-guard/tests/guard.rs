@@ -319,7 +319,7 @@ async fn stored_keys_never_hold_a_number_or_an_ip_and_share_one_hash_tag() {
     assert_eq!(keys.len(), 5);
     for key in &keys {
         assert!(key.key.starts_with("{send-guard}:"), "{}", key.key);
-        for secret in ["13912345678", "139123", "198.51.100", "c6336417"] {
+        for secret in ["13912345678", "139123", "198.51.100"] {
             assert!(!key.key.contains(secret), "{} holds {secret}", key.key);
         }
     }

@@ -97,9 +97,10 @@ impl fmt::Display for ErrorKind {
 pub struct ConnectorError {
     kind: ErrorKind,
     message: String,
-    field: Option<String>,
-    provider_code: Option<String>,
-    request_id: Option<String>,
+    // Boxed strings keep the error within clippy's `result_large_err` threshold.
+    field: Option<Box<str>>,
+    provider_code: Option<Box<str>>,
+    request_id: Option<Box<str>>,
     http_status: Option<u16>,
     retryable: bool,
     outcome_unknown: bool,
@@ -140,19 +141,19 @@ impl ConnectorError {
 
     /// Names the field (a JSON path or a parameter name) the error is about.
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+        self.field = Some(field.into().into_boxed_str());
         self
     }
 
     /// Keeps the provider's error code (e.g. `isv.BUSINESS_LIMIT_CONTROL`).
     pub fn with_provider_code(mut self, code: impl Into<String>) -> Self {
-        self.provider_code = Some(code.into());
+        self.provider_code = Some(code.into().into_boxed_str());
         self
     }
 
     /// Keeps the provider's request id, for its support desk.
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
-        self.request_id = Some(request_id.into());
+        self.request_id = Some(request_id.into().into_boxed_str());
         self
     }
 
@@ -386,8 +387,14 @@ mod tests {
             .with_retry_after(Duration::from_secs(42));
         assert!(!blocked.outcome_unknown() && !blocked.is_retryable());
         assert_eq!(blocked.retry_after(), Some(Duration::from_secs(42)));
-        assert_eq!(ConnectorError::new(ErrorKind::QuotaExceeded, "x").retry_after(), None);
-        assert_ne!(blocked, blocked.clone().with_retry_after(Duration::from_secs(1)));
+        assert_eq!(
+            ConnectorError::new(ErrorKind::QuotaExceeded, "x").retry_after(),
+            None
+        );
+        assert_ne!(
+            blocked,
+            blocked.clone().with_retry_after(Duration::from_secs(1))
+        );
     }
 
     #[test]

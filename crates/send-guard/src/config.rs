@@ -70,7 +70,11 @@ pub struct GuardConfig {
     /// that all the keys of one send live in one hash slot. Letters, digits, `-`, `_`, `.` and
     /// `:`; give each service that must not share budgets its own.
     #[serde(default = "default_key_prefix")]
-    #[schemars(title = "Key prefix", length(min = 1, max = 64), regex(pattern = r"^[A-Za-z0-9._:-]+$"))]
+    #[schemars(
+        title = "Key prefix",
+        length(min = 1, max = 64),
+        regex(pattern = r"^[A-Za-z0-9._:-]+$")
+    )]
     pub key_prefix: String,
 
     /// The country (ISO 3166-1 alpha-2, e.g. `CN`) of numbers written without a country code:
@@ -278,7 +282,11 @@ impl fmt::Display for Scope {
 pub struct BudgetConfig {
     /// A name for refusals, logs and metrics, unique in the config: letters, digits, `-` and
     /// `_` (e.g. `per-number-10m`).
-    #[schemars(title = "Name", length(min = 1, max = 40), regex(pattern = "^[A-Za-z0-9_-]+$"))]
+    #[schemars(
+        title = "Name",
+        length(min = 1, max = 40),
+        regex(pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub name: String,
     /// What the budget counts messages per.
     #[schemars(title = "Scope")]

@@ -69,11 +69,12 @@ struct Budget {
     fallback_limit: u32,
 }
 
-/// A reservation and the store that holds it.
+/// A reservation, the budgets it was made with, and the store that holds it.
 #[derive(Debug)]
-enum Held {
-    Shared(Reservation),
-    Local(Reservation),
+struct Held {
+    budgets: Vec<BudgetKey>,
+    reservation: Reservation,
+    local: bool,
 }
 
 impl fmt::Debug for SendGuard {
@@ -84,7 +85,11 @@ impl fmt::Debug for SendGuard {
             .field("on_store_failure", &self.on_store_failure)
             .field(
                 "budgets",
-                &self.budgets.iter().map(|b| &b.config.name).collect::<Vec<_>>(),
+                &self
+                    .budgets
+                    .iter()
+                    .map(|b| &b.config.name)
+                    .collect::<Vec<_>>(),
             )
             .finish_non_exhaustive()
     }
@@ -167,7 +172,10 @@ impl SendGuard {
     }
 
     /// A guard counting in this process only ([`MemoryStore`]).
-    pub fn in_memory(config: GuardConfig, inner: Arc<dyn SmsConnector>) -> Result<Self, ConfigError> {
+    pub fn in_memory(
+        config: GuardConfig,
+        inner: Arc<dyn SmsConnector>,
+    ) -> Result<Self, ConfigError> {
         Self::new(config, inner, Arc::new(MemoryStore::new()))
     }
 
@@ -196,9 +204,12 @@ impl SendGuard {
         let reserved = tokio::time::timeout(self.store_timeout, self.store.reserve(&keys)).await;
         let error = match reserved {
             Ok(Ok(reserved)) => {
-                return self
-                    .settle(reserved, &selected, message.usage, false)
-                    .map(|r| Some(Held::Shared(r)));
+                let reservation = self.settle(reserved, &selected, message.usage, false)?;
+                return Ok(Some(Held {
+                    budgets: keys,
+                    reservation,
+                    local: false,
+                }));
             }
             Ok(Err(error)) => error,
             Err(_) => self.timed_out(),
@@ -216,8 +227,13 @@ impl SendGuard {
                         ..key
                     })
                     .collect();
-                self.settle(fallback.reserve_now(&local), &selected, message.usage, true)
-                    .map(|r| Some(Held::Local(r)))
+                let reserved = fallback.reserve_now(&local);
+                let reservation = self.settle(reserved, &selected, message.usage, true)?;
+                Ok(Some(Held {
+                    budgets: local,
+                    reservation,
+                    local: true,
+                }))
             }
             (StoreFailure::FailOpen, _) => {
                 tracing::warn!(target: "send_guard", %error, "budget store failed; sending unguarded (fail open)");
@@ -309,7 +325,9 @@ impl SendGuard {
                 ),
                 Scope::Ip => (
                     Scope::Ip,
-                    config.ipv6_prefix_length.unwrap_or(DEFAULT_IPV6_PREFIX_LENGTH),
+                    config
+                        .ipv6_prefix_length
+                        .unwrap_or(DEFAULT_IPV6_PREFIX_LENGTH),
                 ),
                 scope => (scope, 0),
             };
@@ -408,7 +426,7 @@ impl SendGuard {
         match reservation {
             Some(reservation) if refusals.is_empty() => Ok(reservation),
             _ => {
-                refusals.sort_by(|a, b| b.retry_after.cmp(&a.retry_after));
+                refusals.sort_by_key(|b| std::cmp::Reverse(b.retry_after));
                 Err(GuardRefusal::Budgets(refusals).into_error())
             }
         }
@@ -417,15 +435,17 @@ impl SendGuard {
     /// Gives a reservation back; a store that fails keeps it (counted too much, never too
     /// little).
     async fn refund(&self, held: Held) {
-        match held {
-            Held::Local(reservation) => {
-                if let Some(fallback) = &self.fallback {
-                    fallback.refund_now(&reservation);
-                }
-            }
-            Held::Shared(reservation) => {
-                let refunded =
-                    tokio::time::timeout(self.store_timeout, self.store.refund(&reservation)).await;
+        let Held {
+            budgets,
+            reservation,
+            local,
+        } = held;
+        match (local, &self.fallback) {
+            (true, Some(fallback)) => fallback.refund_now(&budgets, &reservation),
+            (true, None) => {}
+            (false, _) => {
+                let refund = self.store.refund(&budgets, &reservation);
+                let refunded = tokio::time::timeout(self.store_timeout, refund).await;
                 let error = match refunded {
                     Ok(Ok(())) => None,
                     Ok(Err(error)) => Some(error),

@@ -28,7 +28,10 @@ pub fn config_schema() -> Value {
 pub fn config_schema_file() -> String {
     let text = serde_json::to_string_pretty(&config_schema()).expect("a schema always serializes");
     let rest = text.strip_prefix("{\n").expect("a schema is an object");
-    format!("{{\n  \"$comment\": {},\n{rest}\n", Value::from(SCHEMA_NOTE))
+    format!(
+        "{{\n  \"$comment\": {},\n{rest}\n",
+        Value::from(SCHEMA_NOTE)
+    )
 }
 
 /// Descriptions as plain paragraphs (doc comments are wrapped), a title on each `const`

@@ -40,7 +40,10 @@ fn a_full_config_loads_with_its_defaults() {
         config.on_store_failure,
         StoreFailure::LocalFallback { limit_percent: 25 }
     );
-    assert_eq!(config.store_timeout_ms, send_guard::DEFAULT_STORE_TIMEOUT_MS);
+    assert_eq!(
+        config.store_timeout_ms,
+        send_guard::DEFAULT_STORE_TIMEOUT_MS
+    );
     assert_eq!(config.key_prefix, "send-guard");
     assert_eq!(config.default_region, "CN");
     assert_eq!(config.countries.as_ref().unwrap().mode, Mode::Monitor);
@@ -138,26 +141,55 @@ fn every_problem_is_named_with_its_json_path() {
 #[test]
 fn the_store_failure_choice_is_required_and_complete() {
     let found = problems(&json!({"hashSecret": SECRET}));
-    assert!(found[0].starts_with("onStoreFailure: is required: choose failClosed, failOpen or localFallback"), "{found:?}");
-    let found = problems(&json!({"hashSecret": SECRET, "onStoreFailure": {"action": "localFallback"}}));
-    assert!(found[0].starts_with("onStoreFailure.limitPercent: is required for localFallback"), "{found:?}");
-    let found = problems(&json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failOpen", "limitPercent": 5}}));
-    assert!(found[0].starts_with("onStoreFailure.limitPercent: only applies to the action localFallback"), "{found:?}");
+    assert!(
+        found[0].starts_with(
+            "onStoreFailure: is required: choose failClosed, failOpen or localFallback"
+        ),
+        "{found:?}"
+    );
+    let found =
+        problems(&json!({"hashSecret": SECRET, "onStoreFailure": {"action": "localFallback"}}));
+    assert!(
+        found[0].starts_with("onStoreFailure.limitPercent: is required for localFallback"),
+        "{found:?}"
+    );
+    let found = problems(
+        &json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failOpen", "limitPercent": 5}}),
+    );
+    assert!(
+        found[0]
+            .starts_with("onStoreFailure.limitPercent: only applies to the action localFallback"),
+        "{found:?}"
+    );
     let found = problems(&json!({"hashSecret": SECRET, "onStoreFailure": "failClosed"}));
-    assert_eq!(found, ["onStoreFailure: expected an object, found a string"]);
+    assert_eq!(
+        found,
+        ["onStoreFailure: expected an object, found a string"]
+    );
 }
 
 #[test]
 fn the_secret_is_never_echoed() {
-    for secret in [json!("hunter2-short"), json!(" hunter2-with-spaces-around "), json!(12345678901234567u64)] {
+    for secret in [
+        json!("hunter2-short"),
+        json!(" hunter2-with-spaces-around "),
+        json!(12345678901234567u64),
+    ] {
         let config = json!({"hashSecret": secret, "onStoreFailure": {"action": "failClosed"}});
         let text = load(&config).unwrap_err().to_string();
         assert!(text.starts_with("hashSecret: "), "{text}");
-        assert!(!text.contains("hunter2") && !text.contains("1234567890"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("1234567890"),
+            "{text}"
+        );
     }
-    let config = load(&json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failClosed"}})).unwrap();
+    let config =
+        load(&json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failClosed"}})).unwrap();
     let debug = format!("{config:?}");
-    assert!(!debug.contains(SECRET) && debug.contains("** redacted **"), "{debug}");
+    assert!(
+        !debug.contains(SECRET) && debug.contains("** redacted **"),
+        "{debug}"
+    );
     let guard = SendGuard::in_memory(config, Arc::new(RecordingConnector::new())).unwrap();
     assert!(!format!("{guard:?}").contains(SECRET));
 }
@@ -171,27 +203,37 @@ fn the_secret_may_come_from_the_environment() {
     .unwrap();
     assert_eq!(config.hash_secret.expose_secret(), SECRET);
     let error = GuardConfig::from_json_with_env(json, |_| None).unwrap_err();
-    assert!(error.to_string().contains("SEND_GUARD_HASH_SECRET"), "{error}");
+    assert!(
+        error.to_string().contains("SEND_GUARD_HASH_SECRET"),
+        "{error}"
+    );
 }
 
 #[test]
 fn not_json_is_one_clear_problem() {
     let error = GuardConfig::from_json_with_env("{nope", |_| None).unwrap_err();
     assert_eq!(error.problems.len(), 1);
-    assert!(error.problems[0].message.starts_with("the config is not valid JSON"));
+    assert!(
+        error.problems[0]
+            .message
+            .starts_with("the config is not valid JSON")
+    );
 }
 
 #[test]
 fn configs_built_in_code_are_checked_too() {
-    let config = GuardConfig::new(HashSecret::new("short"), StoreFailure::FailClosed)
-        .with_budget(BudgetConfig::new("n", Scope::Number, 0, std::time::Duration::from_secs(60)));
+    let config = GuardConfig::new(HashSecret::new("short"), StoreFailure::FailClosed).with_budget(
+        BudgetConfig::new("n", Scope::Number, 0, std::time::Duration::from_secs(60)),
+    );
     let error = SendGuard::in_memory(config, Arc::new(RecordingConnector::new())).unwrap_err();
     let paths: Vec<&str> = error.paths().collect();
     assert_eq!(paths, ["hashSecret", "budgets[0].limit"]);
 }
 
 fn schema_path() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(send_guard::SCHEMA_PATH)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(send_guard::SCHEMA_PATH)
 }
 
 /// The checked-in schema is what the types give. `SEND_GUARD_WRITE_SCHEMA=1 cargo test -p
@@ -221,7 +263,12 @@ fn the_schema_agrees_with_the_loader() {
         .unwrap();
     assert_eq!(schema["title"], "Send guard");
     assert_eq!(schema["properties"]["hashSecret"]["writeOnly"], true);
-    assert!(!schema["required"].as_array().unwrap().contains(&json!("hashSecret")));
+    assert!(
+        !schema["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("hashSecret"))
+    );
 
     let mut good = vec![
         json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failClosed"}}),

@@ -23,7 +23,12 @@ async fn guard(redis: &RedisServer, emulator: &Emulator, on_store_failure: Value
         "budgets": [budget("per-number", "number", 5, 600)],
     }));
     let store = RedisStore::open(&redis.url(), config.store_timeout()).unwrap();
-    SendGuard::new(config, aliyun(&emulator.endpoint(), json!({})), Arc::new(store)).unwrap()
+    SendGuard::new(
+        config,
+        aliyun(&emulator.endpoint(), json!({})),
+        Arc::new(store),
+    )
+    .unwrap()
 }
 
 /// Restarts Redis and waits until the same guard reaches it again: the first send that the
@@ -33,7 +38,10 @@ async fn restart_and_prove_redis_is_used(redis: &mut RedisServer, guard: &SendGu
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut sent = 0;
     loop {
-        assert!(Instant::now() < deadline, "the restarted Redis was not used again");
+        assert!(
+            Instant::now() < deadline,
+            "the restarted Redis was not used again"
+        );
         match guard.send(&message(B)).await {
             Ok(_) => sent += 1,
             Err(error) => match GuardRefusal::of(&error) {
@@ -45,7 +53,10 @@ async fn restart_and_prove_redis_is_used(redis: &mut RedisServer, guard: &SendGu
             },
         }
     }
-    assert!(sent <= 5, "B got {sent} sends in one window with a limit of 5");
+    assert!(
+        sent <= 5,
+        "B got {sent} sends in one window with a limit of 5"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,7 +74,10 @@ async fn fail_closed_refuses_with_the_store_error_then_uses_redis_again() {
         let error = guard.send(&message(A)).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Blocked);
         assert!(
-            matches!(GuardRefusal::of(&error), Some(GuardRefusal::StoreUnavailable(_))),
+            matches!(
+                GuardRefusal::of(&error),
+                Some(GuardRefusal::StoreUnavailable(_))
+            ),
             "{error}"
         );
     }

@@ -47,10 +47,16 @@ async fn a_full_budget_refuses_with_its_name_limit_window_and_retry_after() {
     assert!(!error.outcome_unknown() && !error.is_retryable());
     let text = error.to_string();
     assert!(
-        text.contains("`per-number`") && text.contains("2 per 600 s") && text.contains("frees up in"),
+        text.contains("`per-number`")
+            && text.contains("2 per 600 s")
+            && text.contains("frees up in"),
         "{text}"
     );
-    assert_eq!(provider.attempts().len(), 2, "the provider never saw the refused one");
+    assert_eq!(
+        provider.attempts().len(),
+        2,
+        "the provider never saw the refused one"
+    );
     // Another number has its own budget.
     guard.send(&message("+8613800138001")).await.unwrap();
 }
@@ -99,7 +105,9 @@ async fn premium_rate_numbers_and_denied_countries_never_reach_the_provider() {
     let error = guard.send(&message("+19005550123")).await.unwrap_err();
     assert!(matches!(
         refusal(&error),
-        GuardRefusal::NumberType { number_type: send_guard::NumberType::PremiumRate }
+        GuardRefusal::NumberType {
+            number_type: send_guard::NumberType::PremiumRate
+        }
     ));
     assert!(error.to_string().contains("premiumRate"), "{error}");
     let error = guard.send(&message("+79161234567")).await.unwrap_err();
@@ -114,7 +122,10 @@ async fn an_allow_list_refuses_other_countries_and_numbers_with_none() {
     guard.send(&message("13800138000")).await.unwrap();
     for abroad in ["+85268326366", "+88213612345", "85268326366"] {
         let error = guard.send(&message(abroad)).await.unwrap_err();
-        assert!(matches!(refusal(&error), GuardRefusal::Country { .. }), "{abroad}");
+        assert!(
+            matches!(refusal(&error), GuardRefusal::Country { .. }),
+            "{abroad}"
+        );
     }
 }
 
@@ -134,9 +145,15 @@ async fn monitor_mode_counts_what_it_would_refuse_and_lets_it_through() {
     assert_eq!(provider.sent().len(), 4);
     let metrics = guard.metrics();
     let counts = metrics.rule("budget:per-number");
-    assert_eq!((counts.allowed, counts.refused, counts.monitored), (2, 0, 2));
+    assert_eq!(
+        (counts.allowed, counts.refused, counts.monitored),
+        (2, 0, 2)
+    );
     let counts = metrics.rule(send_guard::COUNTRIES_RULE);
-    assert_eq!((counts.allowed, counts.refused, counts.monitored), (3, 0, 1));
+    assert_eq!(
+        (counts.allowed, counts.refused, counts.monitored),
+        (3, 0, 1)
+    );
     let counts = metrics.rule(send_guard::NUMBER_TYPES_RULE);
     assert_eq!((counts.allowed, counts.monitored), (3, 1));
 }
@@ -144,9 +161,8 @@ async fn monitor_mode_counts_what_it_would_refuse_and_lets_it_through() {
 #[tokio::test]
 async fn ip_budgets_group_ipv6_by_prefix_and_skip_messages_without_an_ip() {
     let (guard, _) = guard(json!({"budgets": [budget("per-ip", "ip", 2, 600)]}));
-    let from = |ip: &str, n: u32| {
-        message(&format!("+86138001380{n:02}")).with_ip(ip.parse().unwrap())
-    };
+    let from =
+        |ip: &str, n: u32| message(&format!("+86138001380{n:02}")).with_ip(ip.parse().unwrap());
     guard.send(&from("2001:db8:1:2::1", 1)).await.unwrap();
     guard.send(&from("2001:db8:1:2:ffff::9", 2)).await.unwrap();
     let error = guard.send(&from("2001:db8:1:2::77", 3)).await.unwrap_err();
@@ -154,7 +170,10 @@ async fn ip_budgets_group_ipv6_by_prefix_and_skip_messages_without_an_ip() {
     guard.send(&from("2001:db8:1:3::1", 4)).await.unwrap();
     guard.send(&from("203.0.113.7", 5)).await.unwrap();
     for n in 6..10 {
-        guard.send(&message(&format!("+86138001380{n:02}"))).await.unwrap();
+        guard
+            .send(&message(&format!("+86138001380{n:02}")))
+            .await
+            .unwrap();
     }
 }
 
@@ -162,7 +181,10 @@ async fn ip_budgets_group_ipv6_by_prefix_and_skip_messages_without_an_ip() {
 async fn a_prefix_budget_counts_a_range_of_numbers() {
     let (guard, _) = guard(json!({"budgets": [budget("range", "numberPrefix", 3, 600)]}));
     for last in ["100", "200", "999"] {
-        guard.send(&message(&format!("+447400123{last}"))).await.unwrap();
+        guard
+            .send(&message(&format!("+447400123{last}")))
+            .await
+            .unwrap();
     }
     let error = guard.send(&message("+447400123555")).await.unwrap_err();
     assert!(matches!(refusal(&error), GuardRefusal::Budgets(_)));
@@ -212,7 +234,11 @@ async fn refund_only_when_the_error_says_nothing_was_sent() {
     assert_eq!(guard.metrics().refunds, 1);
     provider.fail_next(ConnectorError::new(ErrorKind::Timeout, "no answer"));
     let error = guard.send(&message(to)).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Timeout, "the unit was back for this one");
+    assert_eq!(
+        error.kind(),
+        ErrorKind::Timeout,
+        "the unit was back for this one"
+    );
     let error = guard.send(&message(to)).await.unwrap_err();
     assert!(
         matches!(refusal(&error), GuardRefusal::Budgets(_)),
@@ -280,7 +306,10 @@ async fn a_hung_store_cannot_hang_a_send() {
     let started = Instant::now();
     let error = guard.send(&message("+8613800138000")).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(error.to_string().contains("did not answer within 50 ms"), "{error}");
+    assert!(
+        error.to_string().contains("did not answer within 50 ms"),
+        "{error}"
+    );
 }
 
 /// A memory store that keeps every key it was given.
@@ -297,8 +326,12 @@ impl Store for KeySpy {
         self.store.reserve(budgets).await
     }
 
-    async fn refund(&self, reservation: &Reservation) -> Result<(), StoreError> {
-        self.store.refund(reservation).await
+    async fn refund(
+        &self,
+        budgets: &[BudgetKey],
+        reservation: &Reservation,
+    ) -> Result<(), StoreError> {
+        self.store.refund(budgets, reservation).await
     }
 }
 

@@ -102,7 +102,11 @@ async fn race(store: &str, redis_url: &str) -> usize {
             .unwrap()
             .expect("a worker reports");
         let report: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(report["other"], json!([]), "a worker had other errors: {line}");
+        assert_eq!(
+            report["other"],
+            json!([]),
+            "a worker had other errors: {line}"
+        );
         sent += report["sent"].as_u64().unwrap() as usize;
         refused += report["refused"].as_u64().unwrap() as usize;
         assert!(child.wait().await.unwrap().success());
@@ -121,7 +125,9 @@ fn check_inbox(emulator: &Emulator, store: &str, sent: usize) {
     assert_eq!(inbox.len(), sent, "the inbox agrees with the workers");
     let mut per_number: BTreeMap<String, usize> = BTreeMap::new();
     for delivered in &inbox {
-        *per_number.entry(delivered.phone_number.clone()).or_default() += 1;
+        *per_number
+            .entry(delivered.phone_number.clone())
+            .or_default() += 1;
     }
     let limit = LIMIT as usize;
     if store == "redis" {
@@ -171,5 +177,8 @@ async fn worker(store: &str, redis_url: &str, endpoint: &str) {
             },
         }
     }
-    println!("{}", json!({"sent": sent, "refused": refused, "other": other}));
+    println!(
+        "{}",
+        json!({"sent": sent, "refused": refused, "other": other})
+    );
 }

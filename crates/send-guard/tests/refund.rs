@@ -32,7 +32,10 @@ async fn refused_before_processing_gives_the_unit_back(store: Arc<dyn Store>) {
     guard.send(&message(TO)).await.expect("the unit came back");
     assert_eq!(emulator.inbox().len(), 1);
     let error = guard.send(&message(TO)).await.unwrap_err();
-    assert!(matches!(GuardRefusal::of(&error), Some(GuardRefusal::Budgets(_))));
+    assert!(matches!(
+        GuardRefusal::of(&error),
+        Some(GuardRefusal::Budgets(_))
+    ));
 }
 
 async fn a_timeout_after_the_request_went_out_keeps_the_unit(store: Arc<dyn Store>) {
@@ -53,7 +56,11 @@ async fn a_timeout_after_the_request_went_out_keeps_the_unit(store: Arc<dyn Stor
         matches!(GuardRefusal::of(&error), Some(GuardRefusal::Budgets(_))),
         "the unit stays taken: {error}"
     );
-    assert_eq!(emulator.requests_seen(), 1, "the refused send never reached Aliyun");
+    assert_eq!(
+        emulator.requests_seen(),
+        1,
+        "the refused send never reached Aliyun"
+    );
 }
 
 #[tokio::test]

@@ -24,13 +24,17 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct State {
-    /// Per key: (time in ms, reservation id) of each unit in the window, oldest first.
-    keys: HashMap<String, VecDeque<(u64, u64)>>,
-    /// Per key: its window in ms, to know when it can go.
-    windows: HashMap<String, u64>,
+    keys: HashMap<String, Units>,
     next_id: u64,
     last_sweep: u64,
     len_after_sweep: usize,
+}
+
+/// One key: the (time in ms, reservation id) of each unit in its window, oldest first.
+struct Units {
+    /// The longest window it was reserved with, in ms, to know when it can go.
+    window: u64,
+    units: VecDeque<(u64, u64)>,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -81,7 +85,7 @@ impl MemoryStore {
         let mut refused = false;
         for (index, budget) in budgets.iter().enumerate() {
             let window = millis(budget.window);
-            let Some(units) = state.keys.get_mut(&budget.key) else {
+            let Some(Units { units, .. }) = state.keys.get_mut(&budget.key) else {
                 continue;
             };
             while units.front().is_some_and(|&(at, _)| at + window <= now) {
@@ -104,38 +108,37 @@ impl MemoryStore {
         }
         state.next_id += 1;
         let id = state.next_id;
-        let mut keys = Vec::with_capacity(budgets.len());
+        let mut taken = Vec::with_capacity(budgets.len());
         for (index, budget) in budgets.iter().enumerate() {
             if full.iter().any(|f| f.index == index) {
                 continue;
             }
-            state
-                .keys
-                .entry(budget.key.clone())
-                .or_default()
-                .push_back((now, id));
             let window = millis(budget.window);
-            let slot = state.windows.entry(budget.key.clone()).or_default();
-            *slot = (*slot).max(window);
-            keys.push(budget.key.clone());
+            if let Some(entry) = state.keys.get_mut(&budget.key) {
+                entry.units.push_back((now, id));
+                entry.window = entry.window.max(window);
+            } else {
+                let units = VecDeque::from([(now, id)]);
+                state
+                    .keys
+                    .insert(budget.key.clone(), Units { window, units });
+            }
+            taken.push(index);
         }
         Reserved::Taken {
-            reservation: Reservation {
-                id: id.to_string(),
-                keys,
-            },
+            reservation: Reservation::new(id.to_string(), taken),
             full,
         }
     }
 
     /// The synchronous heart of [`Store::refund`].
-    pub fn refund_now(&self, reservation: &Reservation) {
+    pub fn refund_now(&self, budgets: &[BudgetKey], reservation: &Reservation) {
         let Ok(id) = reservation.id.parse::<u64>() else {
             return;
         };
         let mut state = self.state();
-        for key in &reservation.keys {
-            if let Some(units) = state.keys.get_mut(key) {
+        for budget in reservation.taken.iter().filter_map(|&i| budgets.get(i)) {
+            if let Some(Units { units, .. }) = state.keys.get_mut(&budget.key) {
                 units.retain(|&(_, unit)| unit != id);
             }
         }
@@ -156,13 +159,11 @@ impl State {
         if !due {
             return;
         }
-        let windows = &self.windows;
-        self.keys.retain(|key, units| {
-            let window = windows.get(key).copied().unwrap_or(0);
-            units.back().is_some_and(|&(at, _)| at + window > now)
+        self.keys.retain(|_, key| {
+            key.units
+                .back()
+                .is_some_and(|&(at, _)| at + key.window > now)
         });
-        let keys = &self.keys;
-        self.windows.retain(|key, _| keys.contains_key(key));
         self.last_sweep = now;
         self.len_after_sweep = self.keys.len();
     }
@@ -178,8 +179,12 @@ impl Store for MemoryStore {
         Ok(self.reserve_now(budgets))
     }
 
-    async fn refund(&self, reservation: &Reservation) -> Result<(), StoreError> {
-        self.refund_now(reservation);
+    async fn refund(
+        &self,
+        budgets: &[BudgetKey],
+        reservation: &Reservation,
+    ) -> Result<(), StoreError> {
+        self.refund_now(budgets, reservation);
         Ok(())
     }
 }
@@ -206,9 +211,15 @@ mod tests {
     fn sliding_window_frees_up_when_the_oldest_unit_leaves() {
         let (store, now) = clocked();
         let budgets = [budget("n", 2, 1000, true)];
-        assert!(matches!(store.reserve_now(&budgets), Reserved::Taken { .. }));
+        assert!(matches!(
+            store.reserve_now(&budgets),
+            Reserved::Taken { .. }
+        ));
         now.fetch_add(300, Ordering::SeqCst);
-        assert!(matches!(store.reserve_now(&budgets), Reserved::Taken { .. }));
+        assert!(matches!(
+            store.reserve_now(&budgets),
+            Reserved::Taken { .. }
+        ));
         now.fetch_add(100, Ordering::SeqCst);
         let Reserved::Refused { full } = store.reserve_now(&budgets) else {
             panic!("the third in a window is refused")
@@ -216,7 +227,10 @@ mod tests {
         assert_eq!(full[0].used, 2);
         assert_eq!(full[0].retry_after, Duration::from_millis(600));
         now.fetch_add(600, Ordering::SeqCst);
-        assert!(matches!(store.reserve_now(&budgets), Reserved::Taken { .. }));
+        assert!(matches!(
+            store.reserve_now(&budgets),
+            Reserved::Taken { .. }
+        ));
     }
 
     #[test]
@@ -224,20 +238,24 @@ mod tests {
         let (store, _) = clocked();
         let tight = budget("tight", 1, 1000, true);
         let wide = budget("wide", 10, 1000, true);
-        store.reserve_now(&[tight.clone()]);
+        store.reserve_now(std::slice::from_ref(&tight));
         assert!(matches!(
             store.reserve_now(&[wide.clone(), tight.clone()]),
             Reserved::Refused { .. }
         ));
-        assert_eq!(store.state().keys.get("wide").map(VecDeque::len), None);
+        assert!(store.state().keys.get("wide").is_none());
 
         let watched = budget("tight", 1, 1000, false);
         let Reserved::Taken { reservation, full } = store.reserve_now(&[wide, watched]) else {
             panic!("a monitored budget lets the unit through")
         };
         assert_eq!(full.len(), 1);
-        assert_eq!(reservation.keys, ["wide"]);
-        assert_eq!(store.state().keys["tight"].len(), 1, "a full budget takes nothing");
+        assert_eq!(reservation.taken, [0]);
+        assert_eq!(
+            store.state().keys["tight"].units.len(),
+            1,
+            "a full budget takes nothing"
+        );
     }
 
     #[test]
@@ -247,10 +265,16 @@ mod tests {
         let Reserved::Taken { reservation, .. } = store.reserve_now(&budgets) else {
             panic!()
         };
-        store.refund_now(&reservation);
-        store.refund_now(&reservation);
-        assert!(matches!(store.reserve_now(&budgets), Reserved::Taken { .. }));
-        assert!(matches!(store.reserve_now(&budgets), Reserved::Refused { .. }));
+        store.refund_now(&budgets, &reservation);
+        store.refund_now(&budgets, &reservation);
+        assert!(matches!(
+            store.reserve_now(&budgets),
+            Reserved::Taken { .. }
+        ));
+        assert!(matches!(
+            store.reserve_now(&budgets),
+            Reserved::Refused { .. }
+        ));
     }
 
     #[test]

@@ -85,8 +85,19 @@ pub enum Reserved {
 pub struct Reservation {
     /// Unique across processes.
     pub id: String,
-    /// The keys where a unit was taken.
-    pub keys: Vec<String>,
+    /// The indexes, in the slice given to [`Store::reserve`], of the budgets where a unit was
+    /// taken.
+    pub taken: Vec<usize>,
+}
+
+impl Reservation {
+    /// A reservation.
+    pub fn new(id: impl Into<String>, taken: Vec<usize>) -> Self {
+        Reservation {
+            id: id.into(),
+            taken,
+        }
+    }
 }
 
 /// Counts budgets for the guard. Implementations must reserve atomically: two concurrent
@@ -96,9 +107,14 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Takes one unit in every budget, or none when an enforced budget is full.
     async fn reserve(&self, budgets: &[BudgetKey]) -> Result<Reserved, StoreError>;
 
-    /// Gives the units of a reservation back (the message was not sent). Refunding twice, or
-    /// after the units left their window, is harmless.
-    async fn refund(&self, reservation: &Reservation) -> Result<(), StoreError>;
+    /// Gives the units of a reservation back (the message was not sent); `budgets` are the
+    /// ones it was reserved with. Refunding twice, or after the units left their window, is
+    /// harmless.
+    async fn refund(
+        &self,
+        budgets: &[BudgetKey],
+        reservation: &Reservation,
+    ) -> Result<(), StoreError>;
 }
 
 /// Why a store could not answer.

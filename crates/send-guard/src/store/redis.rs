@@ -104,14 +104,18 @@ impl Store for RedisStore {
         parse_reserve(&reply, budgets, id)
     }
 
-    async fn refund(&self, reservation: &Reservation) -> Result<(), StoreError> {
-        if reservation.keys.is_empty() {
+    async fn refund(
+        &self,
+        budgets: &[BudgetKey],
+        reservation: &Reservation,
+    ) -> Result<(), StoreError> {
+        if reservation.taken.is_empty() {
             return Ok(());
         }
         let mut invocation = self.refund.prepare_invoke();
         invocation.arg(&reservation.id);
-        for key in &reservation.keys {
-            invocation.key(key);
+        for budget in reservation.taken.iter().filter_map(|&i| budgets.get(i)) {
+            invocation.key(&budget.key);
         }
         let mut connection = self.connection.clone();
         let _: i64 = invocation
@@ -124,7 +128,11 @@ impl Store for RedisStore {
 
 /// `[taken (1/0), now_ms, then per key: used, retry_after_ms or -1]`.
 fn parse_reserve(reply: &[i64], budgets: &[BudgetKey], id: String) -> Result<Reserved, StoreError> {
-    let malformed = || StoreError::new(format!("unexpected answer from the reserve script: {reply:?}"));
+    let malformed = || {
+        StoreError::new(format!(
+            "unexpected answer from the reserve script: {reply:?}"
+        ))
+    };
     let (&[taken, _now], per_key) = reply.split_first_chunk::<2>().ok_or_else(malformed)?;
     if per_key.len() != 2 * budgets.len() {
         return Err(malformed());
@@ -143,11 +151,8 @@ fn parse_reserve(reply: &[i64], budgets: &[BudgetKey], id: String) -> Result<Res
         1 => Reserved::Taken {
             reservation: Reservation {
                 id,
-                keys: budgets
-                    .iter()
-                    .enumerate()
-                    .filter(|(index, _)| full.iter().all(|f| f.index != *index))
-                    .map(|(_, budget)| budget.key.clone())
+                taken: (0..budgets.len())
+                    .filter(|index| full.iter().all(|f| f.index != *index))
                     .collect(),
             },
             full,
@@ -170,7 +175,7 @@ mod tests {
         let Reserved::Taken { reservation, full } = taken else {
             panic!()
         };
-        assert_eq!(reservation.keys, ["a"]);
+        assert_eq!(reservation.taken, [0]);
         assert_eq!(full[0].index, 1);
         assert_eq!(full[0].retry_after, Duration::from_millis(250));
         assert!(parse_reserve(&[1, 5, 0], &budgets, "x".into()).is_err());

@@ -35,7 +35,11 @@ pub fn budget(name: &str, scope: &str, limit: u32, window_seconds: u32) -> Value
 }
 
 pub fn message(to: &str) -> SmsMessage {
-    SmsMessage::verification_code(to.parse().expect("a phone number"), UsageType::SignIn, "123456")
+    SmsMessage::verification_code(
+        to.parse().expect("a phone number"),
+        UsageType::SignIn,
+        "123456",
+    )
 }
 
 /// The emulator's demo account with its per-number limits off (the guard's are under test).
@@ -87,7 +91,11 @@ impl Store for BrokenStore {
         }
     }
 
-    async fn refund(&self, _: &send_guard::Reservation) -> Result<(), send_guard::StoreError> {
+    async fn refund(
+        &self,
+        _: &[send_guard::BudgetKey],
+        _: &send_guard::Reservation,
+    ) -> Result<(), send_guard::StoreError> {
         Err(send_guard::StoreError::new("connection refused"))
     }
 }

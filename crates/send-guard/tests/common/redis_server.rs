@@ -29,15 +29,15 @@ impl RedisServer {
                 "redis-server is not installed and CI is set: install it (.ci/run does: apt-get \
                  install -y redis-server) or name it with REDIS_SERVER"
             );
-            eprintln!("SKIPPED: redis-server not found (install Debian's redis-server); CI fails here");
+            eprintln!(
+                "SKIPPED: redis-server not found (install Debian's redis-server); CI fails here"
+            );
             return None;
         };
         for _ in 0..5 {
             let port = free_port();
-            let dir = std::env::temp_dir().join(format!(
-                "send-guard-redis-{}-{port}",
-                std::process::id()
-            ));
+            let dir = std::env::temp_dir()
+                .join(format!("send-guard-redis-{}-{port}", std::process::id()));
             std::fs::create_dir_all(&dir).expect("a temporary directory");
             let mut server = RedisServer {
                 binary: binary.clone(),
@@ -73,7 +73,11 @@ impl RedisServer {
         self.kill();
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.spawn() {
-            assert!(Instant::now() < deadline, "redis-server did not restart on port {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not restart on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

@@ -4,8 +4,11 @@
 //! `redis-server` on a free loopback port, and are skipped without one).
 //!
 //! - `memory/*`: one send through a `SendGuard` with a `MemoryStore` in front of a connector
-//!   that does nothing, minus nothing: `memory/no_guard` is that connector alone, in the same
-//!   loop. Messages rotate over 4096 numbers and IPs, so no budget fills.
+//!   that does nothing; `memory/no_guard` is that connector alone, in the same loop. Messages
+//!   rotate over 4096 numbers and IPs with realistic budgets, on a simulated clock (10 sends a
+//!   second) so that no budget fills.
+//! - `memory/memory_store_reserve`, `memory/hmac_sha256_of_a_number`: the two largest parts of
+//!   the guard's work, alone.
 //! - `memory/classify_number`: libphonenumber's parse and type of one number alone.
 //! - `redis/reserve_c1`: one reserve (4 budgets) after another: one round trip each.
 //! - `redis/reserve_c64`: reserves from one client (one `RedisStore`, one connection) with 64
@@ -16,6 +19,7 @@ mod redis_server;
 
 use std::hint::black_box;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -24,7 +28,7 @@ use connector_kit::{
     UsageType,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use send_guard::{BudgetKey, GuardConfig, RedisStore, SendGuard, Store};
+use send_guard::{BudgetKey, GuardConfig, MemoryStore, RedisStore, SendGuard, Store};
 
 const MESSAGES: usize = 4096;
 
@@ -54,13 +58,21 @@ fn messages() -> Vec<SmsMessage> {
         .collect()
 }
 
-/// Budgets that never fill in a benchmark: per number, per range, per IP, global.
+/// Realistic budgets: per number, per range, per IP, a daily cap.
 const BUDGETS: &str = r#"[
-    {"name": "per-number", "scope": "number", "limit": 1000000, "windowSeconds": 600},
-    {"name": "per-range", "scope": "numberPrefix", "limit": 1000000, "windowSeconds": 3600},
-    {"name": "per-ip", "scope": "ip", "limit": 1000000, "windowSeconds": 3600},
-    {"name": "total", "scope": "global", "limit": 1000000, "windowSeconds": 1}
+    {"name": "per-number", "scope": "number", "limit": 3, "windowSeconds": 600},
+    {"name": "per-range", "scope": "numberPrefix", "limit": 20, "windowSeconds": 3600},
+    {"name": "per-ip", "scope": "ip", "limit": 20, "windowSeconds": 3600},
+    {"name": "daily-cap", "scope": "global", "limit": 1000000, "windowSeconds": 86400}
 ]"#;
+
+/// A memory store whose clock moves 100 ms at each reserve: traffic of 10 sends a second over
+/// the 4096 numbers and IPs, so that no budget fills and each key holds its steady state (a
+/// number sees a send every 410 s: at most 2 units in its 10 minutes).
+fn simulated_store() -> MemoryStore {
+    let tick = AtomicU64::new(0);
+    MemoryStore::with_clock(move || Duration::from_millis(tick.fetch_add(100, Ordering::Relaxed)))
+}
 
 fn guard(rules: &str) -> SendGuard {
     let json = format!(
@@ -68,20 +80,23 @@ fn guard(rules: &str) -> SendGuard {
             {rules} "budgets": {BUDGETS}}}"#
     );
     let config = GuardConfig::from_json_with_env(&json, |_| None).expect("a config");
-    SendGuard::in_memory(config, Arc::new(Nothing)).expect("a guard")
+    SendGuard::new(config, Arc::new(Nothing), Arc::new(simulated_store())).expect("a guard")
 }
 
-/// `iters` sends in one task, round-robin over `messages`.
+/// `iters` sends in one task, round-robin over `messages`, going on from where the last call
+/// stopped (`next`), so that each number comes back only every 4096 sends.
 fn sends(
     runtime: &tokio::runtime::Runtime,
     sms: &dyn SmsConnector,
     messages: &[SmsMessage],
+    next: &mut usize,
     iters: u64,
 ) -> Duration {
     runtime.block_on(async {
         let started = Instant::now();
-        for i in 0..iters as usize {
-            black_box(sms.send(black_box(&messages[i % MESSAGES])).await).expect("sent");
+        for _ in 0..iters {
+            *next = (*next + 1) % MESSAGES;
+            black_box(sms.send(black_box(&messages[*next])).await).expect("sent");
         }
         started.elapsed()
     })
@@ -99,14 +114,35 @@ fn memory(c: &mut Criterion) {
            "numberTypes": {"deny": ["premiumRate", "sharedCost"]},"#,
     );
     let mut group = c.benchmark_group("memory");
+    let mut next = 0;
     group.bench_function("no_guard", |b| {
-        b.iter_custom(|iters| sends(&runtime, &Nothing, &messages, iters))
+        b.iter_custom(|iters| sends(&runtime, &Nothing, &messages, &mut next, iters))
     });
     group.bench_function("four_budgets", |b| {
-        b.iter_custom(|iters| sends(&runtime, &budgets_only, &messages, iters))
+        b.iter_custom(|iters| sends(&runtime, &budgets_only, &messages, &mut next, iters))
     });
     group.bench_function("four_budgets_countries_number_types", |b| {
-        b.iter_custom(|iters| sends(&runtime, &recommended, &messages, iters))
+        b.iter_custom(|iters| sends(&runtime, &recommended, &messages, &mut next, iters))
+    });
+    let store = simulated_store();
+    let store_keys: Vec<Vec<BudgetKey>> = (0..MESSAGES).map(keys).collect();
+    let mut i = 0;
+    group.bench_function("memory_store_reserve", |b| {
+        b.iter(|| {
+            i = (i + 1) % MESSAGES;
+            black_box(store.reserve_now(black_box(&store_keys[i])))
+        })
+    });
+    let mac =
+        <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(b"benchmark-secret-0123456789")
+            .expect("a key");
+    group.bench_function("hmac_sha256_of_a_number", |b| {
+        b.iter(|| {
+            use hmac::Mac;
+            let mut mac = mac.clone();
+            mac.update(black_box(b"n:8613912345678"));
+            black_box(mac.finalize().into_bytes())
+        })
     });
     group.bench_function("classify_number", |b| {
         b.iter(|| {
@@ -117,13 +153,27 @@ fn memory(c: &mut Criterion) {
     group.finish();
 }
 
+/// Four budget keys as the guard makes them: per number, range and IP (limits and windows of
+/// [`BUDGETS`]) and the daily cap.
 fn keys(i: usize) -> Vec<BudgetKey> {
-    let window = Duration::from_secs(10);
-    ["n", "p", "i"]
-        .iter()
-        .map(|scope| BudgetKey::new(format!("{{b}}:{scope}:{i}"), 1_000_000, window, true))
-        .chain([BudgetKey::new("{b}:g:all", 1_000_000, window, true)])
-        .collect()
+    let minutes = |m: u64| Duration::from_secs(60 * m);
+    [
+        ("per-number", 3, minutes(10)),
+        ("per-range", 20, minutes(60)),
+        ("per-ip", 20, minutes(60)),
+    ]
+    .into_iter()
+    .map(|(name, limit, window)| {
+        let key = format!("{{send-guard}}:{name}:pX4vQ2aB{i:014}");
+        BudgetKey::new(key, limit, window, true)
+    })
+    .chain([BudgetKey::new(
+        "{send-guard}:daily-cap:all",
+        1_000_000,
+        minutes(1440),
+        true,
+    )])
+    .collect()
 }
 
 fn redis(c: &mut Criterion) {
@@ -138,7 +188,18 @@ fn redis(c: &mut Criterion) {
     let store = runtime.block_on(async {
         Arc::new(RedisStore::open(&server.url(), Duration::from_secs(5)).expect("a store"))
     });
-    let keys: Arc<Vec<Vec<BudgetKey>>> = Arc::new((0..MESSAGES).map(keys).collect());
+    // Redis's clock is real: limits a benchmark cannot fill, windows short enough that keys
+    // stay at their steady size.
+    let keys: Arc<Vec<Vec<BudgetKey>>> = Arc::new(
+        (0..MESSAGES)
+            .map(|i| {
+                keys(i)
+                    .into_iter()
+                    .map(|k| BudgetKey::new(k.key, 1_000_000, Duration::from_secs(10), true))
+                    .collect()
+            })
+            .collect(),
+    );
     let mut group = c.benchmark_group("redis");
     group.throughput(Throughput::Elements(1));
     group.measurement_time(Duration::from_secs(5));

@@ -1,5 +1,7 @@
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -7,7 +9,8 @@ use async_trait::async_trait;
 
 use super::{BudgetKey, FullBudget, Reservation, Reserved, Store, StoreError};
 
-/// How often at most the whole map is swept for keys whose window has passed.
+/// How often at most the whole map is swept for keys whose window has passed (and only after
+/// a quarter as many reserves as it held keys, so a sweep costs at most 4 key checks a reserve).
 const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
 type Clock = Arc<dyn Fn() -> Duration + Send + Sync>;
@@ -20,14 +23,18 @@ type Clock = Arc<dyn Fn() -> Duration + Send + Sync>;
 pub struct MemoryStore {
     state: Mutex<State>,
     clock: Clock,
+    /// Keys are held as a 64-bit keyed hash of their text (seeded at random per store): no
+    /// allocation per new key, and a compare in the table itself.
+    hasher: RandomState,
 }
 
 #[derive(Default)]
 struct State {
-    keys: HashMap<String, Units>,
+    keys: HashMap<u64, Units>,
     next_id: u64,
     last_sweep: u64,
     len_after_sweep: usize,
+    reserves_since_sweep: usize,
 }
 
 /// One key: the (time in ms, reservation id) of each unit in its window, oldest first.
@@ -63,6 +70,7 @@ impl MemoryStore {
         MemoryStore {
             state: Mutex::default(),
             clock: Arc::new(clock),
+            hasher: RandomState::new(),
         }
     }
 
@@ -79,13 +87,17 @@ impl MemoryStore {
     /// The synchronous heart of [`Store::reserve`].
     pub fn reserve_now(&self, budgets: &[BudgetKey]) -> Reserved {
         let now = millis((self.clock)());
+        let keys: Vec<u64> = budgets
+            .iter()
+            .map(|b| self.hasher.hash_one(&b.key))
+            .collect();
         let mut state = self.state();
         state.sweep_if_due(now);
         let mut full = Vec::new();
         let mut refused = false;
         for (index, budget) in budgets.iter().enumerate() {
             let window = millis(budget.window);
-            let Some(Units { units, .. }) = state.keys.get_mut(&budget.key) else {
+            let Some(Units { units, .. }) = state.keys.get_mut(&keys[index]) else {
                 continue;
             };
             while units.front().is_some_and(|&(at, _)| at + window <= now) {
@@ -114,15 +126,12 @@ impl MemoryStore {
                 continue;
             }
             let window = millis(budget.window);
-            if let Some(entry) = state.keys.get_mut(&budget.key) {
-                entry.units.push_back((now, id));
-                entry.window = entry.window.max(window);
-            } else {
-                let units = VecDeque::from([(now, id)]);
-                state
-                    .keys
-                    .insert(budget.key.clone(), Units { window, units });
-            }
+            let entry = state.keys.entry(keys[index]).or_insert_with(|| Units {
+                window,
+                units: VecDeque::new(),
+            });
+            entry.units.push_back((now, id));
+            entry.window = entry.window.max(window);
             taken.push(index);
         }
         Reserved::Taken {
@@ -138,7 +147,8 @@ impl MemoryStore {
         };
         let mut state = self.state();
         for budget in reservation.taken.iter().filter_map(|&i| budgets.get(i)) {
-            if let Some(Units { units, .. }) = state.keys.get_mut(&budget.key) {
+            let key = self.hasher.hash_one(&budget.key);
+            if let Some(Units { units, .. }) = state.keys.get_mut(&key) {
                 units.retain(|&(_, unit)| unit != id);
             }
         }
@@ -151,14 +161,18 @@ impl MemoryStore {
 }
 
 impl State {
-    /// Drops the keys whose units all left their window, at most every [`SWEEP_EVERY`] or
-    /// when the map doubled since the last sweep.
+    /// Drops the keys whose units all left their window: when the map doubled since the last
+    /// sweep, or [`SWEEP_EVERY`] after it once enough reserves paid for it. Either way a sweep
+    /// costs a few key checks per reserve, and the map stays within about twice its live keys.
     fn sweep_if_due(&mut self, now: u64) {
-        let due = now >= self.last_sweep + millis(SWEEP_EVERY)
-            || self.keys.len() > 2 * self.len_after_sweep + 1024;
+        self.reserves_since_sweep += 1;
+        let due = self.keys.len() > 2 * self.len_after_sweep + 1024
+            || (now >= self.last_sweep + millis(SWEEP_EVERY)
+                && self.reserves_since_sweep >= self.len_after_sweep / 4);
         if !due {
             return;
         }
+        self.reserves_since_sweep = 0;
         self.keys.retain(|_, key| {
             key.units
                 .back()
@@ -243,7 +257,8 @@ mod tests {
             store.reserve_now(&[wide.clone(), tight.clone()]),
             Reserved::Refused { .. }
         ));
-        assert!(store.state().keys.get("wide").is_none());
+        let wide_key = store.hasher.hash_one("wide");
+        assert!(!store.state().keys.contains_key(&wide_key));
 
         let watched = budget("tight", 1, 1000, false);
         let Reserved::Taken { reservation, full } = store.reserve_now(&[wide, watched]) else {
@@ -251,8 +266,9 @@ mod tests {
         };
         assert_eq!(full.len(), 1);
         assert_eq!(reservation.taken, [0]);
+        let tight_key = store.hasher.hash_one("tight");
         assert_eq!(
-            store.state().keys["tight"].units.len(),
+            store.state().keys[&tight_key].units.len(),
             1,
             "a full budget takes nothing"
         );

@@ -28,6 +28,9 @@
 //! The config is JSON ([`GuardConfig::from_json`], every problem with its JSON path) with a JSON
 //! Schema ([`config_schema`]).
 //!
+//! The guard runs on Tokio, with timers enabled (`enable_time` or `enable_all` on the runtime
+//! builder; `#[tokio::main]` does it): every store call is bounded by `storeTimeoutMs`.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use connector_kit::{ErrorKind, RecordingConnector, SmsConnector, SmsMessage, UsageType};

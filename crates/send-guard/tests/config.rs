@@ -21,6 +21,18 @@ fn problems(config: &Value) -> Vec<String> {
     error.problems.iter().map(ToString::to_string).collect()
 }
 
+/// Each of `expected` starts one of `found`, and there is nothing else.
+fn assert_problems(found: &[String], expected: &[&str]) {
+    for line in expected {
+        assert!(
+            found.iter().any(|f| f.starts_with(line)),
+            "missing {line:?} in:\n{}",
+            found.join("\n")
+        );
+    }
+    assert_eq!(found.len(), expected.len(), "{}", found.join("\n"));
+}
+
 #[test]
 fn a_full_config_loads_with_its_defaults() {
     let config = load(&json!({
@@ -93,14 +105,7 @@ fn every_problem_is_named_with_its_json_path() {
         "budgets[3].limit: must be a whole number from 1 to 1000000, found a string",
         "budgets[4]: expected an object, found a string",
     ];
-    for line in expected {
-        assert!(
-            found.iter().any(|f| f.starts_with(line)),
-            "missing {line:?} in:\n{}",
-            found.join("\n")
-        );
-    }
-    assert_eq!(found.len(), expected.len(), "{}", found.join("\n"));
+    assert_problems(&found, &expected);
 
     // The rules that need the whole shape: reported once it loads.
     let found = problems(&json!({
@@ -128,14 +133,7 @@ fn every_problem_is_named_with_its_json_path() {
         "budgets[1].usageTypes[1]: SignIn is listed twice",
         "budgets[2].name: must be 1 to 40 letters",
     ];
-    for line in expected {
-        assert!(
-            found.iter().any(|f| f.starts_with(line)),
-            "missing {line:?} in:\n{}",
-            found.join("\n")
-        );
-    }
-    assert_eq!(found.len(), expected.len(), "{}", found.join("\n"));
+    assert_problems(&found, &expected);
 }
 
 #[test]

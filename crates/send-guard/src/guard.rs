@@ -1,7 +1,10 @@
 //! The guard itself: an [`SmsConnector`] that wraps another one.
 
 use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -201,7 +204,7 @@ impl SendGuard {
         if keys.is_empty() {
             return Ok(None);
         }
-        let reserved = tokio::time::timeout(self.store_timeout, self.store.reserve(&keys)).await;
+        let reserved = bounded(self.store_timeout, self.store.reserve(&keys)).await;
         let error = match reserved {
             Ok(Ok(reserved)) => {
                 let reservation = self.settle(reserved, &selected, message.usage, false)?;
@@ -308,9 +311,14 @@ impl SendGuard {
     }
 
     /// The budgets the message falls under (their indexes) and their keys.
-    fn budget_keys(&self, message: &SmsMessage, reading: &Reading) -> (Vec<usize>, Vec<BudgetKey>) {
+    fn budget_keys(
+        &self,
+        message: &SmsMessage,
+        reading: &Reading<'_>,
+    ) -> (Vec<usize>, Vec<BudgetKey>) {
         let bit = usage_bit(message.usage);
-        let mut subjects: Vec<(Scope, u8, String)> = Vec::new();
+        // Subjects already computed for this message: two budgets per number hash it once.
+        let mut known: Vec<(Scope, u8, Subject)> = Vec::with_capacity(self.budgets.len());
         let mut selected = Vec::with_capacity(self.budgets.len());
         let mut keys = Vec::with_capacity(self.budgets.len());
         for (index, budget) in self.budgets.iter().enumerate() {
@@ -318,35 +326,33 @@ impl SendGuard {
                 continue;
             }
             let config = &budget.config;
-            let (scope, parameter) = match config.scope {
-                Scope::NumberPrefix => (
-                    Scope::NumberPrefix,
-                    config.drop_digits.unwrap_or(DEFAULT_DROP_DIGITS),
-                ),
-                Scope::Ip => (
-                    Scope::Ip,
-                    config
-                        .ipv6_prefix_length
-                        .unwrap_or(DEFAULT_IPV6_PREFIX_LENGTH),
-                ),
-                scope => (scope, 0),
+            let parameter = match config.scope {
+                Scope::NumberPrefix => config.drop_digits.unwrap_or(DEFAULT_DROP_DIGITS),
+                Scope::Ip => config
+                    .ipv6_prefix_length
+                    .unwrap_or(DEFAULT_IPV6_PREFIX_LENGTH),
+                _ => 0,
             };
-            let known = subjects
+            let scope = config.scope;
+            let subject = match known
                 .iter()
-                .find(|(s, p, _)| *s == scope && *p == parameter);
-            let subject = match known {
-                Some((_, _, subject)) => subject.clone(),
+                .find(|(s, p, _)| *s == scope && *p == parameter)
+            {
+                Some((_, _, subject)) => *subject,
                 None => {
                     let Some(subject) = self.subject(scope, parameter, message, reading) else {
                         continue;
                     };
-                    subjects.push((scope, parameter, subject.clone()));
+                    known.push((scope, parameter, subject));
                     subject
                 }
             };
+            let mut key = String::with_capacity(budget.key_start.len() + 24);
+            key.push_str(&budget.key_start);
+            subject.write_to(&mut key);
             selected.push(index);
             keys.push(BudgetKey::new(
-                format!("{}{subject}", budget.key_start),
+                key,
                 config.limit,
                 config.window(),
                 config.mode == Mode::Enforce,
@@ -362,23 +368,24 @@ impl SendGuard {
         scope: Scope,
         parameter: u8,
         message: &SmsMessage,
-        reading: &Reading,
-    ) -> Option<String> {
+        reading: &Reading<'_>,
+    ) -> Option<Subject> {
         let number = &reading.international;
         Some(match scope {
-            Scope::Number => self.hasher.subject("n", number),
+            Scope::Number => Subject::Hashed(self.hasher.digest("n", number)),
             Scope::NumberPrefix => {
                 let keep = number.len().saturating_sub(usize::from(parameter));
-                self.hasher.subject("p", &number[..keep])
+                Subject::Hashed(self.hasher.digest("p", &number[..keep]))
             }
-            Scope::Ip => self
-                .hasher
-                .subject("i", &client_of(message.context.ip?, parameter)),
+            Scope::Ip => {
+                let client = client_of(message.context.ip?, parameter);
+                Subject::Hashed(self.hasher.digest("i", &client))
+            }
             Scope::Country => match reading.details.as_ref().and_then(|d| d.country) {
-                Some(country) => country.as_ref().to_owned(),
-                None => "none".to_owned(),
+                Some(country) => Subject::Country(country),
+                None => Subject::Plain("none"),
             },
-            Scope::Global => "all".to_owned(),
+            Scope::Global => Subject::Plain("all"),
         })
     }
 
@@ -445,7 +452,7 @@ impl SendGuard {
             (true, None) => {}
             (false, _) => {
                 let refund = self.store.refund(&budgets, &reservation);
-                let refunded = tokio::time::timeout(self.store_timeout, refund).await;
+                let refunded = bounded(self.store_timeout, refund).await;
                 let error = match refunded {
                     Ok(Ok(())) => None,
                     Ok(Err(error)) => Some(error),
@@ -459,6 +466,37 @@ impl SendGuard {
             }
         }
         Counters::add(&self.counters.refunds);
+    }
+}
+
+/// `future` within `limit`. A store that answers at once (the memory store) costs no timer.
+async fn bounded<T>(
+    limit: Duration,
+    future: impl Future<Output = T>,
+) -> Result<T, tokio::time::error::Elapsed> {
+    let mut future = pin!(future);
+    match poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
+        Poll::Ready(answer) => Ok(answer),
+        Poll::Pending => tokio::time::timeout(limit, future).await,
+    }
+}
+
+/// The last part of a budget's key.
+#[derive(Debug, Clone, Copy)]
+enum Subject {
+    /// A number, a range or an IP: its keyed hash.
+    Hashed([u8; 16]),
+    Country(Id),
+    Plain(&'static str),
+}
+
+impl Subject {
+    fn write_to(self, key: &mut String) {
+        match self {
+            Subject::Hashed(digest) => crate::keys::encode(&digest, key),
+            Subject::Country(country) => key.push_str(country.as_ref()),
+            Subject::Plain(text) => key.push_str(text),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! How the guard reads a recipient: the international number a provider will send to, and,
 //! when a rule needs them, its country and number type from libphonenumber's metadata.
 
+use std::borrow::Cow;
+
 use phonenumber::country::Id;
 use phonenumber::metadata::DATABASE;
 use phonenumber::{Mode, PhoneNumber as Parsed, Type};
@@ -20,9 +22,9 @@ pub(crate) struct NumberReader {
 
 /// A recipient as the guard sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reading {
+pub(crate) struct Reading<'n> {
     /// The international number's digits: country code and number, no `+`.
-    pub(crate) international: String,
+    pub(crate) international: Cow<'n, str>,
     /// Country and type, when a rule needs them.
     pub(crate) details: Option<Details>,
 }
@@ -39,7 +41,7 @@ impl NumberReader {
     /// A number typed with `+` or `00` is international. A bare one is read in the default
     /// region when it is a mobile number there (`13800138000`, or `8613800138000` with the
     /// region's own code), else as country code and number, as SMS providers read it.
-    pub(crate) fn read(&self, number: &PhoneNumber) -> Reading {
+    pub(crate) fn read<'n>(&self, number: &'n PhoneNumber) -> Reading<'n> {
         if !number.has_international_prefix() {
             if let Ok(parsed) = phonenumber::parse(Some(self.default_region), number.digits()) {
                 let number_type = number_type(&parsed);
@@ -49,7 +51,7 @@ impl NumberReader {
                 ) {
                     let e164 = parsed.format().mode(Mode::E164).to_string();
                     return Reading {
-                        international: e164.trim_start_matches('+').to_owned(),
+                        international: Cow::Owned(e164.trim_start_matches('+').to_owned()),
                         details: Some(Details {
                             country: country(&parsed),
                             number_type,
@@ -58,7 +60,7 @@ impl NumberReader {
                 }
             }
         }
-        let international = number.digits().to_owned();
+        let international = Cow::Borrowed(number.digits());
         let details = self.needs_details.then(|| details(&international));
         Reading {
             international,
@@ -113,12 +115,17 @@ fn number_type(parsed: &Parsed) -> NumberType {
 mod tests {
     use super::*;
 
-    fn read(typed: &str) -> Reading {
+    fn read(typed: &str) -> Reading<'static> {
         let reader = NumberReader {
             default_region: Id::CN,
             needs_details: true,
         };
-        reader.read(&typed.parse().unwrap())
+        let number = typed.parse().unwrap();
+        let reading = reader.read(&number);
+        Reading {
+            international: Cow::Owned(reading.international.into_owned()),
+            details: reading.details,
+        }
     }
 
     #[test]
@@ -173,7 +180,8 @@ mod tests {
             default_region: Id::CN,
             needs_details: false,
         };
-        let reading = reader.read(&"+447400123456".parse().unwrap());
+        let number = "+447400123456".parse().unwrap();
+        let reading = reader.read(&number);
         assert_eq!(reading.international, "447400123456");
         assert_eq!(reading.details, None);
     }

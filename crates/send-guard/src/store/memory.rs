@@ -100,11 +100,15 @@ impl MemoryStore {
             let Some(Units { units, .. }) = state.keys.get_mut(&keys[index]) else {
                 continue;
             };
-            while units.front().is_some_and(|&(at, _)| at + window <= now) {
-                units.pop_front();
+            let limit = budget.limit.max(1) as usize;
+            // A key never holds more than its limit, so units that left the window only
+            // matter once it is full: prune then.
+            if units.len() >= limit {
+                while units.front().is_some_and(|&(at, _)| at + window <= now) {
+                    units.pop_front();
+                }
             }
             let used = units.len();
-            let limit = budget.limit.max(1) as usize;
             if used >= limit {
                 let (oldest, _) = units[used - limit];
                 full.push(FullBudget {
@@ -149,7 +153,10 @@ impl MemoryStore {
         for budget in reservation.taken.iter().filter_map(|&i| budgets.get(i)) {
             let key = self.hasher.hash_one(&budget.key);
             if let Some(Units { units, .. }) = state.keys.get_mut(&key) {
-                units.retain(|&(_, unit)| unit != id);
+                // A refund follows its send closely: look from the newest end.
+                if let Some(at) = units.iter().rposition(|&(_, unit)| unit == id) {
+                    units.remove(at);
+                }
             }
         }
     }

@@ -10,8 +10,13 @@ local has_room = {}
 for i, key in ipairs(KEYS) do
   local limit = tonumber(ARGV[3 * i - 1])
   local window = tonumber(ARGV[3 * i])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  -- A key never holds more than its limit, so units that left the window only matter once
+  -- it is full: prune then.
   local used = redis.call('ZCARD', key)
+  if used >= limit then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+    used = redis.call('ZCARD', key)
+  end
   local retry = -1
   has_room[i] = used < limit
   if not has_room[i] then

@@ -188,8 +188,8 @@ fn redis(c: &mut Criterion) {
     let store = runtime.block_on(async {
         Arc::new(RedisStore::open(&server.url(), Duration::from_secs(5)).expect("a store"))
     });
-    // Redis's clock is real: limits a benchmark cannot fill, windows short enough that keys
-    // stay at their steady size.
+    // Redis's clock is real: limits a benchmark cannot fill (a key then holds every unit the
+    // run gave it: tens per number, the whole run for the global key, as a daily cap would).
     let keys: Arc<Vec<Vec<BudgetKey>>> = Arc::new(
         (0..MESSAGES)
             .map(|i| {

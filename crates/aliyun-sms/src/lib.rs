@@ -67,7 +67,9 @@ mod connector;
 pub mod delivery;
 pub mod diagnose;
 mod endpoint;
+mod factory;
 mod local_waker;
+mod lookup;
 mod proxy;
 pub mod request;
 pub mod response;
@@ -81,6 +83,7 @@ pub use config::{
 };
 pub use connector::{AliyunSmsConnector, Clock, METADATA, USER_AGENT};
 pub use delivery::{DeliveryStatus, SendDetails, SentMessage};
+pub use factory::AliyunSmsFactory;
 pub use request::{QueryRequest, RequestBuilder, SendRequest, build_send_request};
 pub use response::classify;
 pub use retry::Backoff;

@@ -33,6 +33,7 @@ use send_guard::{BudgetKey, GuardConfig, MemoryStore, RedisStore, SendGuard, Sto
 const MESSAGES: usize = 4096;
 
 /// A connector that sends nothing and remembers nothing.
+#[derive(Debug)]
 struct Nothing;
 
 #[async_trait]

@@ -5,9 +5,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use connector_kit::UsageType;
+use connector_kit::{SecretString, UsageType};
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::validate;
 
@@ -48,13 +48,8 @@ pub struct GuardConfig {
     /// that the store never holds either in the clear. At least 16 characters; every instance
     /// that shares a store must have the same one. Left out, it is read from the
     /// SEND_GUARD_HASH_SECRET environment variable.
-    #[schemars(
-        title = "Hash secret",
-        with = "String",
-        length(min = 16),
-        extend("format" = "password", "writeOnly" = true)
-    )]
-    pub hash_secret: HashSecret,
+    #[schemars(title = "Hash secret", length(min = 16))]
+    pub hash_secret: SecretString,
 
     /// What to do when the budget store (Redis) cannot be reached in `storeTimeoutMs`.
     #[schemars(title = "When the store fails")]
@@ -351,7 +346,7 @@ impl BudgetConfig {
 
 impl GuardConfig {
     /// A guard with no rules and no budgets yet; add them to the public fields.
-    pub fn new(hash_secret: HashSecret, on_store_failure: StoreFailure) -> Self {
+    pub fn new(hash_secret: SecretString, on_store_failure: StoreFailure) -> Self {
         GuardConfig {
             hash_secret,
             on_store_failure,
@@ -441,35 +436,6 @@ fn default_key_prefix() -> String {
 
 fn default_region() -> String {
     DEFAULT_REGION.to_owned()
-}
-
-/// The secret that keys stored hashes. `Debug` prints `** redacted **`; there is no `Display`
-/// and no `Serialize`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HashSecret(Box<str>);
-
-impl HashSecret {
-    /// Wraps a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        HashSecret(secret.into().into_boxed_str())
-    }
-
-    /// The secret itself.
-    pub fn expose_secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for HashSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("** redacted **")
-    }
-}
-
-impl<'de> Deserialize<'de> for HashSecret {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(HashSecret::new)
-    }
 }
 
 /// One thing wrong with a config, at a JSON path such as `budgets[1].limit`.

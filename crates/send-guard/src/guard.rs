@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use connector_kit::{
-    ConnectorError, ConnectorMetadata, Receipt, SmsConnector, SmsMessage, UsageType,
+    ConnectorError, ConnectorMetadata, DeliveryQuery, DeliveryReport, Receipt, SmsConnector,
+    SmsMessage, UsageType,
 };
 use phonenumber::country::Id;
 
@@ -513,6 +514,14 @@ fn usage_bit(usage: UsageType) -> u16 {
 impl SmsConnector for SendGuard {
     fn metadata(&self) -> &ConnectorMetadata {
         self.inner.metadata()
+    }
+
+    /// The wrapped connector's lookup: the guard never hides what it can do.
+    async fn lookup_delivery(
+        &self,
+        query: &DeliveryQuery,
+    ) -> Result<DeliveryReport, ConnectorError> {
+        self.inner.lookup_delivery(query).await
     }
 
     async fn send(&self, message: &SmsMessage) -> Result<Receipt, ConnectorError> {

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::config::HashSecret;
+use connector_kit::SecretString;
 
 /// Hashes subjects with the config's secret.
 #[derive(Clone)]
@@ -26,7 +26,7 @@ impl std::fmt::Debug for KeyHasher {
 }
 
 impl KeyHasher {
-    pub(crate) fn new(secret: &HashSecret) -> Self {
+    pub(crate) fn new(secret: &SecretString) -> Self {
         let mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
             .expect("HMAC takes a key of any length");
         KeyHasher { mac }
@@ -78,8 +78,8 @@ mod tests {
 
     #[test]
     fn subjects_are_keyed_short_and_never_the_value() {
-        let hasher = KeyHasher::new(&HashSecret::new("a secret of sixteen+"));
-        let other = KeyHasher::new(&HashSecret::new("another secret of 16"));
+        let hasher = KeyHasher::new(&SecretString::new("a secret of sixteen+"));
+        let other = KeyHasher::new(&SecretString::new("another secret of 16"));
         let subject = hasher.subject("n", "8613800138000");
         assert_eq!(subject.len(), 22);
         assert!(!subject.contains("13800138000"));

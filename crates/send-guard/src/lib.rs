@@ -91,8 +91,8 @@ mod validate;
 pub use config::{
     BudgetConfig, ConfigError, ConfigProblem, CountryRule, DEFAULT_DROP_DIGITS,
     DEFAULT_IPV6_PREFIX_LENGTH, DEFAULT_KEY_PREFIX, DEFAULT_REGION, DEFAULT_STORE_TIMEOUT_MS,
-    ENV_HASH_SECRET, GuardConfig, HashSecret, MAX_LIMIT, MAX_WINDOW_SECONDS, MIN_HASH_SECRET_LEN,
-    Mode, NumberType, NumberTypeRule, Scope, StoreFailure,
+    ENV_HASH_SECRET, GuardConfig, MAX_LIMIT, MAX_WINDOW_SECONDS, MIN_HASH_SECRET_LEN, Mode,
+    NumberType, NumberTypeRule, Scope, StoreFailure,
 };
 pub use guard::SendGuard;
 pub use metrics::{COUNTRIES_RULE, GuardMetrics, NUMBER_TYPES_RULE, RuleCounts};

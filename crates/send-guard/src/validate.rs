@@ -7,13 +7,14 @@ use std::hash::Hash;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
+use connector_kit::SecretString;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::config::{
     BudgetConfig, ConfigError, ConfigProblem, CountryRule, DEFAULT_KEY_PREFIX, DEFAULT_REGION,
-    DEFAULT_STORE_TIMEOUT_MS, ENV_HASH_SECRET, GuardConfig, HashSecret, MAX_LIMIT,
-    MAX_WINDOW_SECONDS, MIN_HASH_SECRET_LEN, Mode, NumberTypeRule, Scope, StoreFailure,
+    DEFAULT_STORE_TIMEOUT_MS, ENV_HASH_SECRET, GuardConfig, MAX_LIMIT, MAX_WINDOW_SECONDS,
+    MIN_HASH_SECRET_LEN, Mode, NumberTypeRule, Scope, StoreFailure,
 };
 
 const FIELDS: [&str; 8] = [
@@ -139,7 +140,7 @@ impl Walk {
     ) -> Option<GuardConfig> {
         let object = self.object(value, "", &FIELDS)?;
         let hash_secret = match object.get("hashSecret") {
-            Some(Value::String(secret)) => Some(HashSecret::new(secret.as_str())),
+            Some(Value::String(secret)) => Some(SecretString::new(secret.as_str())),
             Some(other) => {
                 self.problem(
                     "hashSecret",
@@ -148,7 +149,7 @@ impl Walk {
                 None
             }
             None => match env(ENV_HASH_SECRET).filter(|s| !s.is_empty()) {
-                Some(secret) => Some(HashSecret::new(secret)),
+                Some(secret) => Some(SecretString::new(secret)),
                 None => {
                     self.problem(
                         "hashSecret",

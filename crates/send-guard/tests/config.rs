@@ -4,10 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use connector_kit::{RecordingConnector, UsageType};
-use send_guard::{
-    BudgetConfig, GuardConfig, HashSecret, Mode, NumberType, Scope, SendGuard, StoreFailure,
-};
+use connector_kit::{RecordingConnector, SecretString, UsageType};
+use send_guard::{BudgetConfig, GuardConfig, Mode, NumberType, Scope, SendGuard, StoreFailure};
 use serde_json::{Value, json};
 
 const SECRET: &str = "correct-horse-battery-staple";
@@ -220,9 +218,10 @@ fn not_json_is_one_clear_problem() {
 
 #[test]
 fn configs_built_in_code_are_checked_too() {
-    let config = GuardConfig::new(HashSecret::new("short"), StoreFailure::FailClosed).with_budget(
-        BudgetConfig::new("n", Scope::Number, 0, std::time::Duration::from_secs(60)),
-    );
+    let config =
+        GuardConfig::new(SecretString::new("short"), StoreFailure::FailClosed).with_budget(
+            BudgetConfig::new("n", Scope::Number, 0, std::time::Duration::from_secs(60)),
+        );
     let error = SendGuard::in_memory(config, Arc::new(RecordingConnector::new())).unwrap_err();
     let paths: Vec<&str> = error.paths().collect();
     assert_eq!(paths, ["hashSecret", "budgets[0].limit"]);

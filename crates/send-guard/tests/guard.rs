@@ -359,3 +359,13 @@ async fn stored_keys_never_hold_a_number_or_an_ip_and_share_one_hash_tag() {
     assert!(keys.iter().any(|k| k.key == "{send-guard}:c:CN"));
     assert!(keys.iter().any(|k| k.key == "{send-guard}:g:all"));
 }
+
+#[tokio::test]
+async fn delivery_lookups_reach_the_wrapped_connector() {
+    let (guard, _) = guard(json!({"budgets": [budget("per-number", "number", 1, 600)]}));
+    let sent = message("+8613800138000");
+    guard.send(&sent).await.unwrap();
+    let query = connector_kit::DeliveryQuery::for_message(&sent, std::time::SystemTime::now());
+    let report = guard.lookup_delivery(&query).await.unwrap();
+    assert!(report.was_sent(), "{report:?}");
+}

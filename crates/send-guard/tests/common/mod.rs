@@ -7,10 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aliyun_sms::AliyunSmsConnector;
-use aliyun_sms_emulator::{
-    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_SIGN_NAME, Emulator, EmulatorConfig, Limits,
-    start,
-};
+use aliyun_sms_emulator::{Emulator, EmulatorConfig, Limits, demo_connector_config, start};
 use connector_kit::{SmsMessage, UsageType};
 use send_guard::{GuardConfig, Store};
 use serde_json::{Value, json};
@@ -51,18 +48,7 @@ pub async fn emulator() -> Emulator {
 
 /// An Aliyun connector to the emulator's demo account; `extra` keys merged into its config.
 pub fn aliyun(endpoint: &str, extra: Value) -> Arc<AliyunSmsConnector> {
-    let mut config = json!({
-        "accessKeyId": DEMO_ACCESS_KEY_ID,
-        "accessKeySecret": DEMO_ACCESS_KEY_SECRET,
-        "signName": DEMO_SIGN_NAME,
-        "templates": [
-            {"usageType": "Register", "templateCode": "SMS_DEMO_REGISTER"},
-            {"usageType": "SignIn", "templateCode": "SMS_DEMO_SIGNIN"},
-            {"usageType": "ForgotPassword", "templateCode": "SMS_DEMO_FORGOT_PASSWORD"},
-            {"usageType": "Generic", "templateCode": "SMS_DEMO_GENERIC"}
-        ],
-        "endpoint": endpoint,
-    });
+    let mut config = demo_connector_config(endpoint);
     for (key, value) in extra.as_object().expect("an object") {
         config[key] = value.clone();
     }

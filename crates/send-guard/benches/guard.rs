@@ -7,6 +7,7 @@
 //!   that does nothing; `memory/no_guard` is that connector alone, in the same loop. Messages
 //!   rotate over 4096 numbers and IPs with realistic budgets, on a simulated clock (10 sends a
 //!   second) so that no budget fills.
+//! - `memory/one_budget`: the same with the per-number budget alone.
 //! - `memory/memory_store_reserve`, `memory/hmac_sha256_of_a_number`: the two largest parts of
 //!   the guard's work, alone.
 //! - `memory/classify_number`: libphonenumber's parse and type of one number alone.
@@ -75,10 +76,14 @@ fn simulated_store() -> MemoryStore {
     MemoryStore::with_clock(move || Duration::from_millis(tick.fetch_add(100, Ordering::Relaxed)))
 }
 
-fn guard(rules: &str) -> SendGuard {
+/// Only the first of [`BUDGETS`].
+const ONE_BUDGET: &str =
+    r#"[{"name": "per-number", "scope": "number", "limit": 3, "windowSeconds": 600}]"#;
+
+fn guard(rules: &str, budgets: &str) -> SendGuard {
     let json = format!(
         r#"{{"hashSecret": "benchmark-secret-0123456789", "onStoreFailure": {{"action": "failClosed"}},
-            {rules} "budgets": {BUDGETS}}}"#
+            {rules} "budgets": {budgets}}}"#
     );
     let config = GuardConfig::from_json_with_env(&json, |_| None).expect("a config");
     SendGuard::new(config, Arc::new(Nothing), Arc::new(simulated_store())).expect("a guard")
@@ -109,15 +114,20 @@ fn memory(c: &mut Criterion) {
         .build()
         .expect("a runtime");
     let messages = messages();
-    let budgets_only = guard("");
+    let one_budget = guard("", ONE_BUDGET);
+    let budgets_only = guard("", BUDGETS);
     let recommended = guard(
         r#""countries": {"allow": ["CN", "HK"]},
            "numberTypes": {"deny": ["premiumRate", "sharedCost"]},"#,
+        BUDGETS,
     );
     let mut group = c.benchmark_group("memory");
     let mut next = 0;
     group.bench_function("no_guard", |b| {
         b.iter_custom(|iters| sends(&runtime, &Nothing, &messages, &mut next, iters))
+    });
+    group.bench_function("one_budget", |b| {
+        b.iter_custom(|iters| sends(&runtime, &one_budget, &messages, &mut next, iters))
     });
     group.bench_function("four_budgets", |b| {
         b.iter_custom(|iters| sends(&runtime, &budgets_only, &messages, &mut next, iters))

@@ -145,7 +145,7 @@ fn free_port() -> u16 {
 
 fn find_binary() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("REDIS_SERVER") {
-        return Some(PathBuf::from(path));
+        return Some(PathBuf::from(path)).filter(|path| is_executable(path));
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)

@@ -12,7 +12,7 @@ use crate::GuardConfig;
 /// Where the checked-in schema lives, from the workspace root.
 pub const SCHEMA_PATH: &str = "docs/schema/send-guard-config.schema.json";
 
-const SCHEMA_NOTE: &str = "Generated from the Rust config types (crates/send-guard/src/config.rs) by send_guard::config_schema_file(); do not edit.";
+const SCHEMA_NOTE: &str = "Generated from the Rust config types (crates/send-guard/src/config.rs) by `cargo xtask schema`; do not edit.";
 
 /// The JSON Schema (draft-07) of [`GuardConfig`].
 pub fn config_schema() -> Value {

@@ -80,9 +80,10 @@ fn canary_connector(endpoint: &str, extra: Value) -> AliyunSmsConnector {
     let json = common::config_json(endpoint, config);
     let config = aliyun_sms::AliyunSmsConfig::from_json_with_env(&json, |_| None).unwrap();
     assert_clean("config Debug", &format!("{config:?} {config:#?}"));
-    let sms = AliyunSmsConnector::new(config)
-        .unwrap()
-        .with_backoff(common::fast_backoff());
+    let sms = AliyunSmsConnector::builder(config)
+        .backoff(common::fast_backoff())
+        .build()
+        .unwrap();
     assert_clean(
         "connector Debug",
         &format!("{sms:?} {sms:#?} {:?}", sms.request_builder()),
@@ -333,11 +334,7 @@ async fn https_is_required_off_loopback_and_certificates_are_verified() {
     assert_eq!((handshakes, requests), (0, 0), "no handshake completed");
 
     // The control: a client that trusts this certificate gets through to the same server.
-    let trusting = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(tls::CERT_PEM.as_bytes()).unwrap())
-        .build()
-        .unwrap();
-    let answer = trusting
+    let answer = tls::trusting_client()
         .post(format!("{endpoint}/"))
         .body("Action=SendSms")
         .send()

@@ -136,25 +136,23 @@ impl Cause {
     pub(crate) fn of(error: &reqwest::Error) -> Cause {
         let mut dns = false;
         let mut refused = false;
-        let mut source: Option<&(dyn StdError + 'static)> = Some(error);
-        while let Some(current) = source {
+        for current in chain(error) {
             let text = current.to_string();
             // hyper-util's tunnel errors are not nameable outside it; their text says what
-            // they are (`tests/causes.rs` fails if that changes).
+            // they are (`tests/post.rs` fails if that changes).
             if text.starts_with("tunnel error") {
                 if text.contains("proxy authorization required") {
                     return Cause::ProxyAuthentication;
                 }
                 return Cause::Proxy(text);
             }
-            if let Some(tls) = tls_error(current) {
+            if let Some(tls) = current.downcast_ref::<rustls::Error>() {
                 return Cause::Tls(tls.to_string());
             }
             dns |= text.starts_with("dns error");
             refused |= current
                 .downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
-            source = current.source();
         }
         if dns {
             Cause::Dns
@@ -168,14 +166,19 @@ impl Cause {
     }
 }
 
-/// rustls's error, which hyper-rustls wraps in an `io::Error` (whose `source()` skips it).
-fn tls_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
-    error.downcast_ref::<rustls::Error>().or_else(|| {
-        error
-            .downcast_ref::<std::io::Error>()?
-            .get_ref()?
-            .downcast_ref::<rustls::Error>()
-    })
+/// `error` and every error under it: its sources, and the errors an `io::Error` wraps (whose
+/// `source()` skips them; TLS stacks wrap rustls's error that way, sometimes twice).
+fn chain<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
+    let mut all = Vec::new();
+    let mut next = Some(error);
+    while let Some(current) = next {
+        all.push(current);
+        next = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+            None => current.source(),
+        };
+    }
+    all
 }
 
 impl fmt::Display for Cause {

@@ -531,6 +531,58 @@ mod tests {
         assert_eq!(snippet(&[0xff; 600]).chars().count(), 512, "lossy");
     }
 
+    /// What the fuzz target `response_classifier` checked before the context went
+    /// crate-private: whatever an answer says, and however it encodes the secret or the token,
+    /// no error message keeps them.
+    #[test]
+    fn no_text_kept_from_any_answer_holds_a_secret() {
+        use aliyun_sign::encode::percent_encode;
+        use proptest::prelude::*;
+        const SECRET: &str = "Kx9Secret/Canary+42";
+        const TOKEN: &str = "Kx9TokenCanary77";
+        let redactor = Redactor::new([SECRET, TOKEN]);
+        let context = ClassifyContext {
+            string_to_sign: Some("POST&%2F&AccessKeyId%3Dtestid"),
+            template_field: Some("templates[3].templateCode.china"),
+            redactor: Some(&redactor),
+        };
+        let needles: Vec<String> = [SECRET, TOKEN]
+            .into_iter()
+            .flat_map(|s| {
+                [
+                    s.to_owned(),
+                    percent_encode(s),
+                    percent_encode(&percent_encode(s)),
+                ]
+            })
+            .collect();
+        let codes = [
+            "isv.INVALID_PARAMETERS",
+            "SignatureDoesNotMatch",
+            "Throttling.User",
+            "NoSuchCode",
+            "OK",
+        ];
+        proptest!(ProptestConfig::with_cases(512), |(
+            status in 100u16..600,
+            before in "\\PC{0,40}",
+            after in "\\PC{0,40}",
+            which in 0..needles.len(),
+            code in prop::option::of(0..codes.len()),
+            marker in any::<bool>(),
+        )| {
+            let marker = if marker { "server string to sign is:" } else { "" };
+            let text = format!("{before}{marker}{}{after}", needles[which]);
+            let body = match code {
+                Some(code) => serde_json::json!({"Code": codes[code], "Message": text}).to_string(),
+                None => text,
+            };
+            if let Err(error) = classify_with(status, body.as_bytes(), &context) {
+                prop_assert!(!error.message().contains("Canary"), "{}", error.message());
+            }
+        });
+    }
+
     #[test]
     fn prefixes_match_whole_segments() {
         assert_eq!(class_of("Throttling", 400), THROTTLED);

@@ -344,11 +344,20 @@ async fn https_is_required_off_loopback_and_certificates_are_verified() {
     assert_eq!(seen.get().2, 1);
     server.abort();
 
-    // No code path turns verification off: the HTTP client is built in src/ without any
-    // `danger_accept_invalid_*` or custom verifier, and with the built-in roots.
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
-    for entry in std::fs::read_dir(src).unwrap() {
-        let path = entry.unwrap().path();
+    // No code path turns verification off: the HTTP client is built (here and in
+    // connector-http) without any `danger_accept_invalid_*` or custom verifier, and with the
+    // built-in roots.
+    let sources = [
+        concat!(env!("CARGO_MANIFEST_DIR"), "/src"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../connector-http/src"),
+    ];
+    let files = sources
+        .into_iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .collect::<Vec<_>>();
+    assert!(files.iter().any(|p| p.ends_with("client.rs")), "{files:?}");
+    for path in files {
         let code = std::fs::read_to_string(&path).unwrap();
         for forbidden in [
             "danger_accept_invalid",

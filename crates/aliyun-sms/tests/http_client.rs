@@ -13,30 +13,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aliyun_sms::build_send_request;
 use chrono::{TimeZone, Utc};
-use common::{builder, connector, form, header, ok_body, param, received};
-use connector_kit::{ConnectorError, ErrorKind, SmsConnector, SmsMessage, UsageType};
+use common::{builder, connector, form, header, ok_body, param, received, sign_in_message};
+use connector_kit::{ErrorKind, SmsConnector};
 use serde_json::json;
 use tokio::net::TcpListener;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn message() -> SmsMessage {
-    SmsMessage::verification_code(
-        "+8613800138000".parse().unwrap(),
-        UsageType::SignIn,
-        "123456",
-    )
-}
-
-fn chain(error: &ConnectorError) -> String {
-    let mut text = format!("{error}");
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(&format!("\n{e}"));
-        source = e.source();
-    }
-    text
-}
 
 /// The acceptance case for users' own clients: the default client refuses a server whose CA
 /// nobody trusts; a `reqwest::Client` built by the user to trust that CA gets through.
@@ -46,7 +28,7 @@ async fn a_users_client_that_trusts_a_ca_reaches_a_server_the_default_client_ref
     let endpoint = format!("https://127.0.0.1:{port}");
 
     let refused = connector(&endpoint, json!({"maxAttempts": 1}));
-    let err = refused.send(&message()).await.unwrap_err();
+    let err = refused.send(&sign_in_message()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert!(err.is_retryable() && !err.outcome_unknown(), "{err}");
     assert_eq!(
@@ -56,14 +38,18 @@ async fn a_users_client_that_trusts_a_ca_reaches_a_server_the_default_client_ref
              certificate: UnknownIssuer); nothing was sent"
         )
     );
-    assert!(chain(&err).contains("UnknownIssuer"), "{}", chain(&err));
+    assert!(
+        common::chain(&err).contains("UnknownIssuer"),
+        "{}",
+        common::chain(&err)
+    );
     assert_eq!(seen.get(), (1, 0, 0));
 
     let trusting = builder(&endpoint, json!({"maxAttempts": 1}))
         .http_client(tls::trusting_client())
         .build()
         .unwrap();
-    let receipt = trusting.send(&message()).await.unwrap();
+    let receipt = trusting.send(&sign_in_message()).await.unwrap();
     assert_eq!(receipt.message_id.as_deref(), Some("TLS-1"));
     assert_eq!(seen.get(), (2, 1, 1));
     server.abort();
@@ -122,7 +108,7 @@ async fn the_default_client_trusts_the_systems_roots_and_speaks_http2_when_offer
         for (variable, biz_id) in [("H2_ENDPOINT", "H2-1"), ("H1_ENDPOINT", "TLS-1")] {
             let endpoint = std::env::var(variable).unwrap();
             let sms = connector(&endpoint, json!({"maxAttempts": 1}));
-            let receipt = sms.send(&message()).await.unwrap();
+            let receipt = sms.send(&sign_in_message()).await.unwrap();
             assert_eq!(receipt.message_id.as_deref(), Some(biz_id), "{endpoint}");
         }
         return;
@@ -167,21 +153,25 @@ async fn a_failed_connection_names_its_cause() {
         .http_client(client)
         .build()
         .unwrap();
-    let err = sms.send(&message()).await.unwrap_err();
+    let err = sms.send(&sign_in_message()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert!(err.is_retryable() && !err.outcome_unknown(), "{err}");
     assert_eq!(
         err.message(),
         "could not connect to sms.example.test (DNS lookup failed); nothing was sent"
     );
-    assert!(chain(&err).contains("no such host"), "{}", chain(&err));
+    assert!(
+        common::chain(&err).contains("no such host"),
+        "{}",
+        common::chain(&err)
+    );
 
     let port = common::closed_port();
     let sms = connector(
         &format!("http://127.0.0.1:{port}"),
         json!({"maxAttempts": 1}),
     );
-    let err = sms.send(&message()).await.unwrap_err();
+    let err = sms.send(&sign_in_message()).await.unwrap_err();
     assert_eq!(
         err.message(),
         format!("could not connect to 127.0.0.1:{port} (connection refused); nothing was sent")
@@ -204,10 +194,10 @@ async fn a_pinned_clock_and_nonce_give_exactly_the_request_the_pure_builder_sign
             .nonce(|| NONCE.to_owned())
             .build()
             .unwrap();
-        sms.send(&message()).await.unwrap();
+        sms.send(&sign_in_message()).await.unwrap();
         let expected = build_send_request(
             &common::config(&server.uri(), extra),
-            &message(),
+            &sign_in_message(),
             time,
             NONCE,
         )
@@ -264,7 +254,7 @@ async fn a_redirect_is_never_a_success() {
         .await;
 
     let sms = connector(&server.uri(), json!({}));
-    let err = sms.send(&message()).await.unwrap_err();
+    let err = sms.send(&sign_in_message()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");
     assert_eq!(err.http_status(), Some(302));
     assert!(!err.outcome_unknown() && !err.is_retryable(), "{err}");
@@ -274,7 +264,7 @@ async fn a_redirect_is_never_a_success() {
         .http_client(reqwest::Client::new())
         .build()
         .unwrap();
-    let err = following.send(&message()).await.unwrap_err();
+    let err = following.send(&sign_in_message()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");
     assert!(
         err.message()

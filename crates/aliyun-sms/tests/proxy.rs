@@ -7,12 +7,11 @@ mod common;
 #[path = "common/tls.rs"]
 mod tls;
 
-use std::error::Error;
 use std::sync::{Arc, Mutex};
 
 use aliyun_sms::AliyunSmsConnector;
-use common::{builder, connector, ok_body, server_answering};
-use connector_kit::{ConnectorError, ErrorKind, SmsConnector, SmsMessage, UsageType};
+use common::{builder, connector, ok_body, server_answering, sign_in_message};
+use connector_kit::{ErrorKind, SmsConnector};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -81,24 +80,6 @@ async fn proxy_to(tunnel: bool, upstream: Option<String>) -> (u16, Arc<Heads>) {
     (port, heads)
 }
 
-fn message() -> SmsMessage {
-    SmsMessage::verification_code(
-        "+8613800138000".parse().unwrap(),
-        UsageType::SignIn,
-        "123456",
-    )
-}
-
-fn chain(error: &ConnectorError) -> String {
-    let mut text = format!("{error}\n{error:?}\n");
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(&format!("{e}\n{e:?}\n"));
-        source = e.source();
-    }
-    text
-}
-
 /// A client of the user's own that goes through `proxy` for every request.
 fn proxied_client(proxy: &str) -> reqwest::Client {
     reqwest::Client::builder()
@@ -119,7 +100,7 @@ async fn through_the_proxy_tls_still_checks_the_endpoint_certificate() {
     .build()
     .unwrap();
 
-    let err = sms.send(&message()).await.unwrap_err();
+    let err = sms.send(&sign_in_message()).await.unwrap_err();
     server.abort();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert!(err.is_retryable() && !err.outcome_unknown(), "{err}");
@@ -155,7 +136,7 @@ async fn proxy_credentials_go_in_proxy_authorization_and_nowhere_else() {
         .build()
         .unwrap();
 
-    let err = sms.send(&message()).await.unwrap_err();
+    let err = sms.send(&sign_in_message()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert!(
         err.message().contains(
@@ -179,7 +160,10 @@ async fn proxy_credentials_go_in_proxy_authorization_and_nowhere_else() {
             .contains("proxy-authorization: basic ywxhzgrpbjpvcgvuc2vzyw1llwnhbmfyeq=="),
         "{heads:?}"
     );
-    for (what, text) in [("error", chain(&err)), ("connector", format!("{sms:?}"))] {
+    for (what, text) in [
+        ("error", common::chain(&err)),
+        ("connector", format!("{sms:?}")),
+    ] {
         assert!(!text.contains(PASSWORD), "{what}: {text}");
         assert!(!text.contains("aladdin"), "{what}: {text}");
     }
@@ -194,7 +178,7 @@ async fn a_proxy_that_cannot_open_the_tunnel_is_named() {
         .http_client(proxied_client(&format!("http://127.0.0.1:{proxy_port}")))
         .build()
         .unwrap();
-    let err = sms.send(&message()).await.unwrap_err();
+    let err = sms.send(&sign_in_message()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert!(err.is_retryable() && !err.outcome_unknown(), "{err}");
     assert!(
@@ -214,7 +198,7 @@ async fn the_default_client_takes_the_proxy_from_the_environment() {
     const NAME: &str = "the_default_client_takes_the_proxy_from_the_environment";
     if common::in_child(NAME) {
         let sms = connector("https://sms.example.test", json!({"maxAttempts": 1}));
-        let receipt = sms.send(&message()).await.unwrap();
+        let receipt = sms.send(&sign_in_message()).await.unwrap();
         assert_eq!(receipt.message_id.as_deref(), Some("TLS-1"));
         return;
     }
@@ -248,7 +232,7 @@ async fn a_loopback_endpoint_never_goes_through_the_environments_proxy() {
     if common::in_child(NAME) {
         let endpoint = std::env::var("LOOPBACK_ENDPOINT").unwrap();
         let sms: AliyunSmsConnector = connector(&endpoint, json!({"maxAttempts": 1}));
-        let receipt = sms.send(&message()).await.unwrap();
+        let receipt = sms.send(&sign_in_message()).await.unwrap();
         assert_eq!(receipt.message_id.as_deref(), Some("direct"));
         return;
     }

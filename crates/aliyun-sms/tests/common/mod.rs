@@ -45,6 +45,26 @@ pub fn config(endpoint: &str, extra: Value) -> AliyunSmsConfig {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A `SignIn` code for +86 138 0013 8000.
+pub fn sign_in_message() -> connector_kit::SmsMessage {
+    connector_kit::SmsMessage::verification_code(
+        "+8613800138000".parse().unwrap(),
+        connector_kit::UsageType::SignIn,
+        "123456",
+    )
+}
+
+/// An error's `Display` and `Debug`, and those of every error in its source chain.
+pub fn chain(error: &connector_kit::ConnectorError) -> String {
+    let mut text = format!("{error}\n{error:?}\n");
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        text.push_str(&format!("{e}\n{e:?}\n"));
+        source = e.source();
+    }
+    text
+}
+
 /// A connector with a 1 ms backoff so retries do not slow the tests.
 pub fn connector(endpoint: &str, extra: Value) -> AliyunSmsConnector {
     builder(endpoint, extra)

@@ -34,8 +34,8 @@ async fn a_users_client_that_trusts_a_ca_reaches_a_server_the_default_client_ref
     assert_eq!(
         err.message(),
         format!(
-            "could not connect to 127.0.0.1:{port} (TLS handshake failed: invalid peer \
-             certificate: UnknownIssuer); nothing was sent"
+            "could not connect to 127.0.0.1:{port} (TLS handshake failed: the certificate \
+             is not trusted (unknown issuer)); nothing was sent"
         )
     );
     assert!(

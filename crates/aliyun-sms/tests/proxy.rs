@@ -106,8 +106,8 @@ async fn through_the_proxy_tls_still_checks_the_endpoint_certificate() {
     assert!(err.is_retryable() && !err.outcome_unknown(), "{err}");
     assert!(
         err.message().contains(&format!(
-            "could not connect to 127.0.0.1:{tls_port} (TLS handshake failed: invalid peer \
-             certificate: UnknownIssuer); nothing was sent"
+            "could not connect to 127.0.0.1:{tls_port} (TLS handshake failed: the certificate \
+             is not trusted (unknown issuer)); nothing was sent"
         )),
         "{err}"
     );

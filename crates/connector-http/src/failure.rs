@@ -107,8 +107,8 @@ pub enum Cause {
     Dns,
     /// The server (or the proxy) refused the TCP connection: nobody listens there.
     Refused,
-    /// The TLS handshake failed, with what rustls said (e.g. `invalid peer certificate:
-    /// UnknownIssuer` for a certificate no trusted root vouches for).
+    /// The TLS handshake failed, with what went wrong (e.g. `the certificate is not trusted
+    /// (unknown issuer)` for a certificate no trusted root vouches for).
     Tls(String),
     /// The proxy could not open a tunnel to the server, with what went wrong.
     Proxy(String),
@@ -147,7 +147,7 @@ impl Cause {
                 return Cause::Proxy(text);
             }
             if let Some(tls) = current.downcast_ref::<rustls::Error>() {
-                return Cause::Tls(tls.to_string());
+                return Cause::Tls(tls_problem(tls));
             }
             dns |= text.starts_with("dns error");
             refused |= current
@@ -163,6 +163,29 @@ impl Cause {
         } else {
             Cause::Other
         }
+    }
+}
+
+/// What went wrong in a TLS handshake, in words: the certificate problems people meet most
+/// (rustls's own text stays in the error's source chain).
+fn tls_problem(error: &rustls::Error) -> String {
+    use rustls::CertificateError as Certificate;
+    let rustls::Error::InvalidCertificate(problem) = error else {
+        return error.to_string();
+    };
+    match problem {
+        Certificate::UnknownIssuer => "the certificate is not trusted (unknown issuer)".into(),
+        Certificate::Expired | Certificate::ExpiredContext { .. } => {
+            "the certificate has expired".into()
+        }
+        Certificate::NotValidYet | Certificate::NotValidYetContext { .. } => {
+            "the certificate is not valid yet (check this machine's clock)".into()
+        }
+        Certificate::NotValidForName | Certificate::NotValidForNameContext { .. } => {
+            "the certificate is not valid for this host name".into()
+        }
+        Certificate::Revoked => "the certificate was revoked".into(),
+        other => format!("the certificate was refused ({other:?})"),
     }
 }
 

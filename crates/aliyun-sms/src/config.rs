@@ -73,6 +73,7 @@ pub struct AliyunSmsConfig {
     /// `ALIBABA_CLOUD_ACCESS_KEY_ID` environment variable.
     #[schemars(
         title = "AccessKey ID",
+        description = "The AccessKey ID of an Alibaba Cloud RAM user allowed to send SMS (AccessKey management in the Alibaba Cloud console).",
         length(min = 1),
         pattern(ACCESS_KEY_ID_PATTERN)
     )]
@@ -81,7 +82,12 @@ pub struct AliyunSmsConfig {
 
     /// The AccessKey secret that belongs to the AccessKey ID. Never shown in logs or errors. When
     /// left out, it is read from the `ALIBABA_CLOUD_ACCESS_KEY_SECRET` environment variable.
-    #[schemars(title = "AccessKey secret", length(min = 1), pattern(TRIMMED_PATTERN))]
+    #[schemars(
+        title = "AccessKey secret",
+        description = "The AccessKey secret that belongs to the AccessKey ID. Never shown in logs or errors.",
+        length(min = 1),
+        pattern(TRIMMED_PATTERN)
+    )]
     pub access_key_secret: SecretString,
 
     /// An STS security token, only for temporary (STS) credentials. Leave it out for an
@@ -90,6 +96,7 @@ pub struct AliyunSmsConfig {
     #[serde(default)]
     #[schemars(
         title = "STS security token",
+        description = "An STS security token, only for temporary (STS) credentials. Leave it out for an ordinary AccessKey.",
         length(min = 1),
         pattern(VISIBLE_ASCII_PATTERN)
     )]
@@ -174,7 +181,10 @@ pub struct TemplateConfig {
 
     /// Accepted for compatibility with old Logto configs (0, 1, 2, 6 or 7) and ignored.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Legacy type", extend("enum" = [0, 1, 2, 6, 7, null]))]
+    #[schemars(
+        title = "Legacy type (deprecated)",
+        extend("enum" = [0, 1, 2, 6, 7, null], "deprecated" = true)
+    )]
     pub legacy_type: Option<u8>,
 }
 
@@ -257,6 +267,8 @@ impl fmt::Display for SignatureVersion {
 
 /// The schema does not require the AccessKey: [`AliyunSmsConfig::from_json`] reads it from the
 /// environment when it is left out. (Plain `serde`, which reads no environment, requires it.)
+/// The schema for admin forms that `cargo xtask schema` writes requires it again: a console
+/// form stores the AccessKey, it has no environment to fall back on.
 fn credentials_may_come_from_env(schema: &mut schemars::Schema) {
     if let Some(Value::Array(required)) = schema.get_mut("required") {
         required.retain(|name| name != "accessKeyId" && name != "accessKeySecret");

@@ -71,6 +71,8 @@ mod connector;
 mod delivery;
 mod diagnose;
 mod endpoint;
+mod factory;
+mod lookup;
 mod request;
 mod response;
 mod retry;
@@ -84,6 +86,7 @@ pub use config::{
 pub use connector::{AliyunSmsConnector, METADATA, USER_AGENT};
 pub use delivery::{DeliveryStatus, SendDetails, SentMessage, classify_send_details};
 pub use diagnose::signature_mismatch;
+pub use factory::AliyunSmsFactory;
 pub use request::{
     QueryRequest, RequestBuilder, SendRequest, build_send_request, format_timestamp,
 };

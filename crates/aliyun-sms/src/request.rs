@@ -248,9 +248,8 @@ impl RequestBuilder {
             .templates
             .select(message.usage)
             .ok_or_else(|| ConnectorError::template_not_found(message.usage))?;
-        let mainland = message
-            .to
-            .is_mainland_china(self.strict_phone_region_number_check);
+        let mainland =
+            logto_compat::is_mainland_china(&message.to, self.strict_phone_region_number_check);
         let (template_code, suffix) = code.for_region(mainland);
         let template_field = format!("templates[{index}].templateCode{suffix}");
         let template_param = message.params.to_json();

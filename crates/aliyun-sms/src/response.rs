@@ -9,6 +9,7 @@
 //! `outcome_unknown` (the message may have gone out: never resend it blindly).
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use connector_kit::{ConnectorError, ErrorKind, Receipt};
 use serde::Deserialize;
@@ -127,10 +128,10 @@ pub(crate) fn classify_with(
         return Err(invalid_response(status, body, &what, &redact));
     }
     if code == "OK" {
-        return Ok(Receipt {
-            message_id: answer.biz_id.map(Cow::into_owned),
-            request_id: answer.request_id.map(Cow::into_owned),
-        });
+        let mut receipt = Receipt::new();
+        receipt.message_id = answer.biz_id.map(Cow::into_owned);
+        receipt.request_id = answer.request_id.map(Cow::into_owned);
+        return Ok(receipt);
     }
 
     let aliyun_message = answer.message.as_deref().unwrap_or("");
@@ -153,6 +154,12 @@ pub(crate) fn classify_with(
         Field::Named(name) => Some(name),
         Field::Template => Some(context.template_field.unwrap_or("templates")),
     };
+    if let Some(window) = match class.special {
+        Special::LimitWindow => limit_window(aliyun_message),
+        _ => None,
+    } {
+        error = error.with_retry_after(window);
+    }
     if let Some(field) = field {
         error = error.with_field(field);
     }
@@ -233,6 +240,25 @@ pub(crate) enum Field {
 pub(crate) enum Special {
     None,
     SignatureMismatch,
+    /// The message names the limit's window (`触发分钟级流控Permits:1`): the error's
+    /// `retry_after`.
+    LimitWindow,
+}
+
+/// The window of a per-number limit, from the words of Aliyun's message: minute-level
+/// (`分钟级`), hour-level (`小时级`) or day-level (`天级`/`日级`, a rolling 24 hours) flow
+/// control, in Chinese or English. `None` when it names none.
+pub(crate) fn limit_window(message: &str) -> Option<Duration> {
+    const WINDOWS: [(&[&str], u64); 3] = [
+        (&["分钟级", "minute"], 60),
+        (&["小时级", "hour"], 3600),
+        (&["天级", "日级", "day"], 24 * 3600),
+    ];
+    let lower = message.to_ascii_lowercase();
+    WINDOWS
+        .iter()
+        .find(|(words, _)| words.iter().any(|w| lower.contains(w)))
+        .map(|(_, seconds)| Duration::from_secs(*seconds))
 }
 
 const fn class(kind: ErrorKind, field: Field, advice: &'static str) -> Class {
@@ -290,10 +316,23 @@ const PERMISSION: Class = class(
     Field::Named("accessKeyId"),
     "the RAM user of this AccessKey may not send SMS: grant it AliyunDysmsFullAccess or a policy allowing dysms:SendSms",
 );
-const NUMBER_LIMIT: Class = class(
-    ErrorKind::RateLimited,
+const NUMBER_LIMIT: Class = Class {
+    special: Special::LimitWindow,
+    ..class(
+        ErrorKind::RateLimited,
+        Field::None,
+        "Aliyun's per-number sending limit was reached; do not retry now (default limits per number: 1 a minute, 5 an hour, 10 a day)",
+    )
+};
+const QUOTA: Class = class(
+    ErrorKind::QuotaExceeded,
     Field::None,
-    "Aliyun's per-number or per-account sending limit was reached; do not retry now (default limits per number: 1 a minute, 5 an hour, 10 a day)",
+    "the account's daily or monthly sending quota, set in the SMS console, is used up: raise it there or wait for the next day or month",
+);
+const BALANCE: Class = class(
+    ErrorKind::QuotaExceeded,
+    Field::None,
+    "the Aliyun account's balance is used up (or its SMS service is stopped for arrears): the account owner must top it up",
 );
 const BAD_NUMBER: Class = class(
     ErrorKind::InvalidRequest,
@@ -318,7 +357,7 @@ const TEMPLATE: Class = class(
 const ACCOUNT: Class = class(
     ErrorKind::Account,
     Field::None,
-    "the Aliyun account cannot send SMS (balance, subscription or account state): the account owner must act in the console",
+    "the Aliyun account cannot send SMS (subscription or account state): the account owner must act in the console",
 );
 const REFUSED: Class = class(
     ErrorKind::Rejected,
@@ -344,8 +383,8 @@ pub(crate) const CODES: &[(&str, Class)] = &[
     ("Forbidden.RAM", PERMISSION),
     ("isp.RAM_PERMISSION_DENY", PERMISSION),
     ("isv.BUSINESS_LIMIT_CONTROL", NUMBER_LIMIT),
-    ("isv.DAY_LIMIT_CONTROL", NUMBER_LIMIT),
-    ("isv.MONTH_LIMIT_CONTROL", NUMBER_LIMIT),
+    ("isv.DAY_LIMIT_CONTROL", QUOTA),
+    ("isv.MONTH_LIMIT_CONTROL", QUOTA),
     ("isv.MOBILE_NUMBER_ILLEGAL", BAD_NUMBER),
     ("isv.MOBILE_COUNT_OVER_LIMIT", BAD_NUMBER),
     ("isv.DOMESTIC_NUMBER_NOT_SUPPORTED", BAD_NUMBER),
@@ -360,8 +399,8 @@ pub(crate) const CODES: &[(&str, Class)] = &[
     ("isv.SMS_SIGNATURE_SCENE_ILLEGAL", SIGN_NAME),
     ("isv.EXTEND_CODE_ERROR", SIGN_NAME),
     ("isv.SMS_TEMPLATE_ILLEGAL", TEMPLATE),
-    ("isv.AMOUNT_NOT_ENOUGH", ACCOUNT),
-    ("isv.OUT_OF_SERVICE", ACCOUNT),
+    ("isv.AMOUNT_NOT_ENOUGH", BALANCE),
+    ("isv.OUT_OF_SERVICE", BALANCE),
     ("isv.PRODUCT_UN_SUBSCRIPT", ACCOUNT),
     ("isv.PRODUCT_UNSUBSCRIBE", ACCOUNT),
     ("isv.ACCOUNT_NOT_EXISTS", ACCOUNT),
@@ -581,6 +620,26 @@ mod tests {
                 prop_assert!(!error.message().contains("Canary"), "{}", error.message());
             }
         });
+    }
+
+    #[test]
+    fn limit_windows_come_from_the_message() {
+        for (message, seconds) in [
+            ("触发分钟级流控Permits:1", Some(60)),
+            ("触发小时级流控Permits:5", Some(3600)),
+            ("触发天级流控Permits:10", Some(86_400)),
+            ("触发日级流控Permits:40", Some(86_400)),
+            ("Triggered minute-level flow control Permits:1", Some(60)),
+            ("Triggered Hour-level flow control", Some(3600)),
+            ("触发流控", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                limit_window(message),
+                seconds.map(Duration::from_secs),
+                "{message}"
+            );
+        }
     }
 
     #[test]

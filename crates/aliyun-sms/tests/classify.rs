@@ -22,10 +22,9 @@ fn ok_gives_a_receipt_on_a_2xx_with_json() {
     .unwrap();
     assert_eq!(
         receipt,
-        Receipt {
-            message_id: Some("900619746936498440^0".into()),
-            request_id: Some("F655A8D5".into())
-        }
+        Receipt::new()
+            .with_message_id("900619746936498440^0")
+            .with_request_id("F655A8D5")
     );
     let receipt = classify(200, br#"{"Code":"OK","Extra":[1,2,{"a":null}]}"#).unwrap();
     assert_eq!(receipt, Receipt::default());
@@ -157,7 +156,7 @@ const TABLE: &[Row] = &[
     (
         "isv.DAY_LIMIT_CONTROL",
         200,
-        RateLimited,
+        QuotaExceeded,
         false,
         false,
         None,
@@ -165,7 +164,7 @@ const TABLE: &[Row] = &[
     (
         "isv.MONTH_LIMIT_CONTROL",
         200,
-        RateLimited,
+        QuotaExceeded,
         false,
         false,
         None,
@@ -282,8 +281,15 @@ const TABLE: &[Row] = &[
         false,
         Some("templates"),
     ),
-    ("isv.AMOUNT_NOT_ENOUGH", 200, Account, false, false, None),
-    ("isv.OUT_OF_SERVICE", 200, Account, false, false, None),
+    (
+        "isv.AMOUNT_NOT_ENOUGH",
+        200,
+        QuotaExceeded,
+        false,
+        false,
+        None,
+    ),
+    ("isv.OUT_OF_SERVICE", 200, QuotaExceeded, false, false, None),
     ("isv.PRODUCT_UN_SUBSCRIPT", 200, Account, false, false, None),
     ("isv.PRODUCT_UNSUBSCRIBE", 200, Account, false, false, None),
     ("isv.ACCOUNT_NOT_EXISTS", 200, Account, false, false, None),
@@ -350,12 +356,18 @@ fn advice_tells_what_to_do() {
         &body("isv.BUSINESS_LIMIT_CONTROL", "触发分钟级流控Permits:1"),
     )
     .unwrap_err();
-    assert_eq!(limited.logto_code(), "rate_limit_exceeded");
+    assert_eq!(
+        logto_compat::LogtoErrorCode::of(&limited).as_str(),
+        "rate_limit_exceeded"
+    );
     assert!(limited.to_string().contains("触发分钟级流控Permits:1"));
-    assert!(
-        limited
-            .to_string()
-            .ends_with("(code isv.BUSINESS_LIMIT_CONTROL, HTTP 200, request id 8E4A4C2F-REQ)")
+    assert!(limited.to_string().ends_with(
+        "(code isv.BUSINESS_LIMIT_CONTROL, HTTP 200, request id 8E4A4C2F-REQ, retry after 60s)"
+    ));
+    let quota = classify(200, &body("isv.DAY_LIMIT_CONTROL", "触发日发送限额")).unwrap_err();
+    assert_eq!(
+        logto_compat::LogtoErrorCode::of(&quota).as_str(),
+        "usage_limit_exceeded"
     );
     let no_message = classify(200, br#"{"Code":"isv.OUT_OF_SERVICE"}"#).unwrap_err();
     assert!(!no_message.message().contains("Aliyun said"));

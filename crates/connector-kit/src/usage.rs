@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
+// New usage types come with new Logto versions, hence `non_exhaustive`: a connector that does
+// not know one sends it with the `Generic` template (`TemplateSet::select`). (A comment, not a
+// doc comment: the doc comment is the config schema's description.)
+#[non_exhaustive]
 pub enum UsageType {
     /// A code that confirms a new account's phone number.
     #[schemars(title = "Register (sign-up)")]
@@ -90,6 +94,7 @@ impl fmt::Display for UsageType {
 /// A name that is not one of the [`UsageType`]s.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown usage type `{name}`; expected one of: {}", valid_names())]
+#[non_exhaustive]
 pub struct UnknownUsageType {
     /// The name that was given.
     pub name: String,

@@ -92,6 +92,7 @@ pub fn own_code(usage: UsageType) -> &'static str {
         UsageType::BindNewIdentifier => BIND_NEW_IDENTIFIER,
         UsageType::MfaVerification => MFA_VERIFICATION,
         UsageType::BindMfa => BIND_MFA,
+        other => panic!("{other} is new in the kit: give it a template here"),
     }
 }
 

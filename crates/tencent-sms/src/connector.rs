@@ -213,19 +213,15 @@ impl TencentSmsConnector {
         time_left: Duration,
     ) -> Result<Receipt, ConnectorError> {
         let started = Instant::now();
-        let request = self.builder.build(message, (self.clock)())?;
+        let mut request = self.builder.build(message, (self.clock)())?;
+        let body = std::mem::take(&mut request.body);
         let exchanged = self
-            .post(&request.headers, request.body, started + time_left)
+            .post(&request.headers, body, started + time_left)
             .await
             .map_err(|failure| failure.send_error(&self.exchange(SEND_ACTION)));
         let status = exchanged.as_ref().ok().map(|answer| answer.status);
         let result = exchanged.and_then(|answer| {
-            let context = ClassifyContext {
-                phone_number: Some(&request.phone_number),
-                template_field: Some(&request.template_field),
-                sent_at: Some(request.timestamp.unix_seconds()),
-                redactor: Some(&self.redactor),
-            };
+            let context = request.classify_context(Some(&self.redactor));
             classify_with(answer.status, &answer.body, &context)
         });
 

@@ -6,14 +6,15 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use connector_http::Endpoint;
 use connector_kit::{
-    CODE_PARAM, ConnectorError, ErrorKind, PhoneNumber, REDACTED, SmsMessage, TemplateParams,
-    TemplateSet, UsageType,
+    CODE_PARAM, ConnectorError, ErrorKind, PhoneNumber, REDACTED, Receipt, Redactor, SmsMessage,
+    TemplateParams, TemplateSet, UsageType,
 };
 use reqwest::Url;
 use serde::Serialize;
 use tencent_sign::tc3::{SignedTc3Request, Tc3Request};
 use tencent_sign::{Tc3Signer, Timestamp};
 
+use crate::response::{ClassifyContext, classify_with};
 use crate::config::{ConfigError, ConfigProblem, DEFAULT_ENDPOINT, TemplateCode, TencentSmsConfig};
 
 /// The service name of Tencent Cloud SMS: the first label of its host, and the credential
@@ -64,6 +65,25 @@ impl SendRequest {
     /// The value of a header (name in lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
         header(&self.headers, name)
+    }
+
+    /// Classifies the answer to this request: [`classify`](crate::classify), knowing the
+    /// number sent (to find its `SendStatusSet` entry), the template used (named by template
+    /// errors) and the request time (from which a daily limit's window is counted).
+    pub fn classify(&self, status: u16, body: &[u8]) -> Result<Receipt, ConnectorError> {
+        classify_with(status, body, &self.classify_context(None))
+    }
+
+    pub(crate) fn classify_context<'a>(
+        &'a self,
+        redactor: Option<&'a Redactor>,
+    ) -> ClassifyContext<'a> {
+        ClassifyContext {
+            phone_number: Some(&self.phone_number),
+            template_field: Some(&self.template_field),
+            sent_at: Some(self.timestamp.unix_seconds()),
+            redactor,
+        }
     }
 }
 

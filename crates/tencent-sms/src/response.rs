@@ -391,6 +391,11 @@ const SIGNATURE: Class = class(
     Field::Named("accessKeySecret"),
     "the signature does not match: the SecretKey (accessKeySecret) is not the one that belongs to the SecretId, or something between this machine and Tencent Cloud changed the request",
 );
+const AUTH: Class = class(
+    ErrorKind::Credentials,
+    Field::None,
+    "Tencent Cloud refused the credentials: check accessKeyId and accessKeySecret (an API key of the account that owns the SDK App ID)",
+);
 const CLOCK: Class = class(
     ErrorKind::Credentials,
     Field::None,
@@ -636,7 +641,7 @@ pub(crate) const CODES: &[(&str, Class)] = &[
     ("RequestSizeLimitExceeded", MALFORMED),
     ("InvalidRequest", MALFORMED),
     // By prefix, for codes Tencent adds later.
-    ("AuthFailure.", SIGNATURE),
+    ("AuthFailure.", AUTH),
     ("RequestLimitExceeded.", THROTTLED),
     ("InternalError.", UNKNOWN_OUTCOME),
     ("InvalidParameter.", MALFORMED),
@@ -652,7 +657,9 @@ pub(crate) const CODES: &[(&str, Class)] = &[
 /// The class of an error code at an HTTP status; unknown codes by status (5xx: outcome
 /// unknown; anything else: refused).
 pub(crate) fn class_of(code: &str, status: u16) -> Class {
-    let exact = CODES.iter().find(|(pattern, _)| *pattern == code);
+    let exact = CODES
+        .iter()
+        .find(|(pattern, _)| *pattern == code && !pattern.ends_with('.'));
     let prefixed = || {
         CODES.iter().find(|(pattern, _)| {
             pattern.ends_with('.') && code.starts_with(pattern) && code.len() > pattern.len()
@@ -675,7 +682,7 @@ mod tests {
 
     #[test]
     fn prefixes_match_whole_segments_after_the_exact_codes() {
-        assert_eq!(class_of("AuthFailure.Whatever", 200), SIGNATURE);
+        assert_eq!(class_of("AuthFailure.Whatever", 200), AUTH);
         assert_eq!(class_of("AuthFailure.SecretIdNotFound", 200), SECRET_ID);
         assert_eq!(class_of("AuthFailure.", 200).kind, ErrorKind::Rejected);
         assert_eq!(class_of("AuthFailureX", 200).kind, ErrorKind::Rejected);

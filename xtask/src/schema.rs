@@ -22,12 +22,12 @@ use aliyun_sms::config::{
     ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, TemplateConfig,
 };
 use connector_kit::UsageType;
-use schemars::{JsonSchema, Schema};
-use tencent_sms::TencentSmsConfig;
 use schemars::generate::SchemaSettings;
 use schemars::transform::RecursiveTransform;
+use schemars::{JsonSchema, Schema};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tencent_sms::TencentSmsConfig;
 
 use form::FieldOrder;
 

@@ -149,6 +149,9 @@ mod tests {
     #[test]
     fn messages_name_the_providers_example() {
         let err = Endpoint::parse("sms", "https://sms.tencentcloudapi.com").unwrap_err();
-        assert!(err.ends_with("expected e.g. https://sms.tencentcloudapi.com"), "{err}");
+        assert!(
+            err.ends_with("expected e.g. https://sms.tencentcloudapi.com"),
+            "{err}"
+        );
     }
 }

@@ -154,9 +154,12 @@ impl Failure {
     /// that did not come is only a failed read, so it is retryable and its outcome known.
     pub fn query_error(self, exchange: &Exchange<'_>) -> ConnectorError {
         let failed = |kind, what: String| {
-            ConnectorError::new(kind, format!("{} to {}: {what}", exchange.action, exchange.host))
-                .with_outcome_unknown(false)
-                .with_retryable(true)
+            ConnectorError::new(
+                kind,
+                format!("{} to {}: {what}", exchange.action, exchange.host),
+            )
+            .with_outcome_unknown(false)
+            .with_retryable(true)
         };
         match self {
             Failure::AfterSend(source) | Failure::Body { source, .. } => failed(
@@ -250,7 +253,11 @@ mod tests {
             source: None,
         }
         .send_error(&EXCHANGE);
-        assert!(deadline.message().contains("within 5000 ms; nothing was sent"));
+        assert!(
+            deadline
+                .message()
+                .contains("within 5000 ms; nothing was sent")
+        );
 
         for (status, kind, unknown) in [
             (None, ErrorKind::Timeout, true),
@@ -260,7 +267,11 @@ mod tests {
             assert_eq!((error.kind(), error.outcome_unknown()), (kind, unknown));
             assert_eq!(error.http_status(), status);
             assert!(!error.is_retryable());
-            assert!(error.message().contains("check delivery (QuerySendDetails)"));
+            assert!(
+                error
+                    .message()
+                    .contains("check delivery (QuerySendDetails)")
+            );
         }
     }
 
@@ -282,7 +293,12 @@ mod tests {
     #[test]
     fn an_unreadable_answer_keeps_a_redacted_snippet() {
         let redactor = Redactor::new(["Canary/Secret"]);
-        let error = invalid_answer(502, b"<html>Canary/Secret</html>", "not JSON", Some(&redactor));
+        let error = invalid_answer(
+            502,
+            b"<html>Canary/Secret</html>",
+            "not JSON",
+            Some(&redactor),
+        );
         assert!(error.outcome_unknown());
         assert!(!error.message().contains("Canary"), "{}", error.message());
         assert!(error.message().starts_with("not JSON; it starts with"));

@@ -31,7 +31,10 @@ pub fn assert_guides_show_examples(crate_dir: &str, examples: &[&str], guides: &
         let text = read(&root.join("../../docs").join(guide));
         let mut shown = Vec::new();
         for block in rust_blocks(&text) {
-            match examples.iter().find(|(_, example)| *example == code(&block)) {
+            match examples
+                .iter()
+                .find(|(_, example)| *example == code(&block))
+            {
                 Some((name, _)) => shown.push(*name),
                 None => panic!(
                     "{guide}: this Rust block is none of the examples in {}/examples (copy the \
@@ -41,7 +44,10 @@ pub fn assert_guides_show_examples(crate_dir: &str, examples: &[&str], guides: &
             }
         }
         for (name, _) in &examples {
-            assert!(shown.contains(name), "{guide} does not show examples/{name}");
+            assert!(
+                shown.contains(name),
+                "{guide} does not show examples/{name}"
+            );
         }
     }
 }

@@ -36,10 +36,16 @@ fn request(c: &mut Criterion) {
     let mut group = c.benchmark_group("tencent_sms");
     // The floor: the pre-keyed TC3 signature of the same body and headers.
     let signer = Tc3Signer::new(
-        Credentials::new("AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"),
+        Credentials::new(
+            "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
+            "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
+        ),
         "sms",
     );
-    let headers = [("content-type", CONTENT_TYPE), ("host", "sms.tencentcloudapi.com")];
+    let headers = [
+        ("content-type", CONTENT_TYPE),
+        ("host", "sms.tencentcloudapi.com"),
+    ];
     let timestamp = Timestamp::from_unix_seconds(1_700_000_000).unwrap();
     group.bench_function("tc3_signature_only", |b| {
         b.iter(|| {

@@ -45,7 +45,10 @@ pub const METADATA: ConnectorMetadata = ConnectorMetadata::new(
             "tr-TR",
             "Doğrulama kodlarını Tencent Cloud Kısa Mesaj Servisi ile SMS olarak gönderir.",
         ),
-        ("ko", "Tencent Cloud 단문 메시지 서비스로 인증 코드를 SMS로 보냅니다."),
+        (
+            "ko",
+            "Tencent Cloud 단문 메시지 서비스로 인증 코드를 SMS로 보냅니다.",
+        ),
     ]),
 )
 .with_capabilities(
@@ -179,8 +182,13 @@ impl TencentSmsConnector {
     }
 
     fn exchange(&self, action: &'static str) -> Exchange<'_> {
-        Exchange::new(PROVIDER, action, self.builder.host(), self.config.timeout_ms)
-            .with_lookup(PULL_STATUS_ACTION)
+        Exchange::new(
+            PROVIDER,
+            action,
+            self.builder.host(),
+            self.config.timeout_ms,
+        )
+        .with_lookup(PULL_STATUS_ACTION)
     }
 
     /// One HTTP exchange with the endpoint, before `deadline`.
@@ -276,7 +284,10 @@ impl TencentSmsConnector {
         let now = (self.clock)();
         let (begin, end) = delivery::window(query.sent_at, SystemTime::from(now));
         let request = self.builder.build_pull_status(to, begin, end, now)?;
-        let result = match self.post(&request.headers, request.body, started + time_left).await {
+        let result = match self
+            .post(&request.headers, request.body, started + time_left)
+            .await
+        {
             Ok(answer) => {
                 let context = ClassifyContext {
                     redactor: Some(&self.redactor),

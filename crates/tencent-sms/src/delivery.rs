@@ -19,7 +19,9 @@ pub(crate) fn window(sent_at: SystemTime, now: SystemTime) -> (u64, u64) {
         t.duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
     };
-    let earliest = now.checked_sub(MAX_LOOKBACK).unwrap_or(SystemTime::UNIX_EPOCH);
+    let earliest = now
+        .checked_sub(MAX_LOOKBACK)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
     let begin = sent_at
         .checked_sub(EARLY_SLACK)
         .unwrap_or(SystemTime::UNIX_EPOCH)
@@ -37,11 +39,13 @@ pub(crate) fn report(
 ) -> DeliveryReport {
     let message_id = query.message_id.as_deref().filter(|id| !id.is_empty());
     let reference = query.reference.as_deref().filter(|r| !r.is_empty());
-    let matching = records.iter().filter(|record| match (message_id, reference) {
-        (Some(id), _) => record.serial_no.as_deref() == Some(id),
-        (None, Some(reference)) => record.session_context.as_deref() == Some(reference),
-        (None, None) => true,
-    });
+    let matching = records
+        .iter()
+        .filter(|record| match (message_id, reference) {
+            (Some(id), _) => record.serial_no.as_deref() == Some(id),
+            (None, Some(reference)) => record.session_context.as_deref() == Some(reference),
+            (None, None) => true,
+        });
     let records = matching
         .map(|record| {
             let status = match record.report_status.as_deref() {
@@ -115,7 +119,11 @@ mod tests {
                 DeliveryStatus::Pending
             ]
         );
-        let by_id = report(&records, Some("R".into()), &all.clone().with_message_id("S2"));
+        let by_id = report(
+            &records,
+            Some("R".into()),
+            &all.clone().with_message_id("S2"),
+        );
         assert_eq!(by_id.records.len(), 1);
         assert_eq!(by_id.records[0].reference.as_deref(), Some("login-2"));
         assert_eq!(by_id.request_id.as_deref(), Some("R"));

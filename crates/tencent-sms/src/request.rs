@@ -14,8 +14,8 @@ use serde::Serialize;
 use tencent_sign::tc3::{SignedTc3Request, Tc3Request};
 use tencent_sign::{Tc3Signer, Timestamp};
 
-use crate::response::{ClassifyContext, classify_with};
 use crate::config::{ConfigError, ConfigProblem, DEFAULT_ENDPOINT, TemplateCode, TencentSmsConfig};
+use crate::response::{ClassifyContext, classify_with};
 
 /// The service name of Tencent Cloud SMS: the first label of its host, and the credential
 /// scope's middle part.
@@ -332,7 +332,10 @@ impl RequestBuilder {
 
     /// The signed headers (`content-type` and `host`, as Tencent's SDKs and Logto sign them).
     fn signed_pairs(&self) -> [(&str, &str); 2] {
-        [("content-type", CONTENT_TYPE), ("host", self.endpoint.host.as_str())]
+        [
+            ("content-type", CONTENT_TYPE),
+            ("host", self.endpoint.host.as_str()),
+        ]
     }
 
     /// The headers of `action` with `body` at `timestamp`, in Logto's order.

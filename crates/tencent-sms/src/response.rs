@@ -98,14 +98,29 @@ pub(crate) fn classify_with(
     let request_id = response.request_id.map(Cow::into_owned);
     if code.eq_ignore_ascii_case("ok") {
         let mut receipt = Receipt::new();
-        receipt.message_id = entry.serial_no.clone().map(Cow::into_owned).filter(|s| !s.is_empty());
+        receipt.message_id = entry
+            .serial_no
+            .clone()
+            .map(Cow::into_owned)
+            .filter(|s| !s.is_empty());
         receipt.request_id = request_id;
         return Ok(receipt);
     }
     if code.is_empty() {
-        return Err(unreadable(status, body, "the SendStatusSet entry has no Code", context));
+        return Err(unreadable(
+            status,
+            body,
+            "the SendStatusSet entry has no Code",
+            context,
+        ));
     }
-    Err(error_of(code, entry.message.as_deref().unwrap_or(""), status, request_id, context))
+    Err(error_of(
+        code,
+        entry.message.as_deref().unwrap_or(""),
+        status,
+        request_id,
+        context,
+    ))
 }
 
 /// An answer of `PullSmsSendStatusByPhoneNumber`.
@@ -240,7 +255,12 @@ fn parse<'a, T: Answer<'a>>(
     if let Some(error) = response.error() {
         let code = error.code.as_deref().unwrap_or("");
         if code.is_empty() {
-            return Err(unreadable(status, body, "the answer's Error has no Code", context));
+            return Err(unreadable(
+                status,
+                body,
+                "the answer's Error has no Code",
+                context,
+            ));
         }
         let request_id = response.request_id().map(str::to_owned);
         let message = error.message.as_deref().unwrap_or("");
@@ -261,9 +281,9 @@ fn find_entry<'s, 'a>(
 ) -> Option<&'s SendStatus<'a>> {
     let digits = |text: &str| -> String { text.chars().filter(char::is_ascii_digit).collect() };
     let wanted = phone_number.map(digits);
-    let exact = statuses.iter().find(|entry| {
-        wanted.is_some() && entry.phone_number.as_deref().map(digits) == wanted
-    });
+    let exact = statuses
+        .iter()
+        .find(|entry| wanted.is_some() && entry.phone_number.as_deref().map(digits) == wanted);
     match (exact, statuses) {
         (Some(entry), _) => Some(entry),
         (None, [only]) => Some(only),
@@ -271,7 +291,12 @@ fn find_entry<'s, 'a>(
     }
 }
 
-fn unreadable(status: u16, body: &[u8], what: &str, context: &ClassifyContext<'_>) -> ConnectorError {
+fn unreadable(
+    status: u16,
+    body: &[u8],
+    what: &str,
+    context: &ClassifyContext<'_>,
+) -> ConnectorError {
     connector_http::invalid_answer(status, body, what, context.redactor)
 }
 
@@ -513,7 +538,10 @@ pub(crate) const CODES: &[(&str, Class)] = &[
     // The API call's frequency: refused before processing.
     ("RequestLimitExceeded", THROTTLED),
     ("RequestLimitExceeded.UinLimitExceeded", THROTTLED),
-    ("RequestLimitExceeded.GlobalRegionUinLimitExceeded", THROTTLED),
+    (
+        "RequestLimitExceeded.GlobalRegionUinLimitExceeded",
+        THROTTLED,
+    ),
     ("RequestLimitExceeded.IPLimitExceeded", THROTTLED),
     // Credentials, signature, clock.
     ("AuthFailure.SignatureFailure", SIGNATURE),
@@ -534,7 +562,10 @@ pub(crate) const CODES: &[(&str, Class)] = &[
     ("InvalidParameter.AppidAndBizId", APP_ID),
     ("UnsupportedRegion", REGION),
     ("UnauthorizedOperation.SdkAppIdIsDisabled", ACCOUNT),
-    ("UnauthorizedOperation.IndividualUserMarketingSmsPermissionDeny", ACCOUNT),
+    (
+        "UnauthorizedOperation.IndividualUserMarketingSmsPermissionDeny",
+        ACCOUNT,
+    ),
     ("UnauthorizedOperation.RequestIpNotInWhitelist", SOURCE_IP),
     ("IpInBlacklist", SOURCE_IP),
     ("IpNotInWhitelist", SOURCE_IP),
@@ -544,13 +575,28 @@ pub(crate) const CODES: &[(&str, Class)] = &[
     ("FailedOperation.TemplateIncorrectOrUnapproved", TEMPLATE),
     ("FailedOperation.TemplateUnapprovedOrNotExist", TEMPLATE),
     ("FailedOperation.MissingTemplateList", TEMPLATE),
-    ("UnsupportedOperation.ChineseMainlandTemplateToGlobalPhone", TEMPLATE_REGION),
-    ("UnsupportedOperation.GlobalTemplateToChineseMainlandPhone", TEMPLATE_REGION),
-    ("UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber", TEMPLATE_REGION),
-    ("FailedOperation.TemplateParamSetNotMatchApprovedTemplate", PARAMS),
+    (
+        "UnsupportedOperation.ChineseMainlandTemplateToGlobalPhone",
+        TEMPLATE_REGION,
+    ),
+    (
+        "UnsupportedOperation.GlobalTemplateToChineseMainlandPhone",
+        TEMPLATE_REGION,
+    ),
+    (
+        "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber",
+        TEMPLATE_REGION,
+    ),
+    (
+        "FailedOperation.TemplateParamSetNotMatchApprovedTemplate",
+        PARAMS,
+    ),
     ("InvalidParameterValue.TemplateParameterFormatError", PARAMS),
     ("InvalidParameterValue.TemplateParameterLengthLimit", PARAMS),
-    ("InvalidParameterValue.ProhibitedUseUrlInTemplateParameter", CONTENT),
+    (
+        "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter",
+        CONTENT,
+    ),
     ("InvalidParameterValue.ContentLengthLimit", CONTENT),
     ("FailedOperation.ContainSensitiveWord", CONTENT),
     ("InvalidParameter.DirtyWordFound", CONTENT),
@@ -650,7 +696,10 @@ pub(crate) const CODES: &[(&str, Class)] = &[
     ("UnauthorizedOperation.", PERMISSION),
     (
         "LimitExceeded.",
-        per_number(Window::None, "a Tencent Cloud sending limit was reached; try again later"),
+        per_number(
+            Window::None,
+            "a Tencent Cloud sending limit was reached; try again later",
+        ),
     ),
 ];
 
@@ -693,7 +742,10 @@ mod tests {
     fn daily_windows_end_at_midnight_china_time() {
         // 1700000000 is 2023-11-14 22:13:20 UTC, 06:13:20 on the 15th in China.
         let left = Window::NextChinaDay.duration(Some(1_700_000_000)).unwrap();
-        assert_eq!(left, Duration::from_secs(24 * 3600 - (6 * 3600 + 13 * 60 + 20)));
+        assert_eq!(
+            left,
+            Duration::from_secs(24 * 3600 - (6 * 3600 + 13 * 60 + 20))
+        );
         assert_eq!(
             Window::NextChinaDay.duration(None),
             Some(Duration::from_secs(86_400))

@@ -135,8 +135,8 @@ pub(crate) fn load(
             }
         }
     }
-    let config: TencentSmsConfig = serde_json::from_value(value)
-        .map_err(|e| ConfigProblem::new("", format!("{e}")))?;
+    let config: TencentSmsConfig =
+        serde_json::from_value(value).map_err(|e| ConfigProblem::new("", format!("{e}")))?;
     let mut problems = Vec::new();
     for (path, text) in [
         ("accessKeyId", config.access_key_id.as_str()),
@@ -147,7 +147,9 @@ pub(crate) fn load(
             problems.push(ConfigProblem::new(path, "must not be empty"));
         }
     }
-    if let Err(message) = connector_http::Endpoint::parse(&config.endpoint, crate::config::DEFAULT_ENDPOINT) {
+    if let Err(message) =
+        connector_http::Endpoint::parse(&config.endpoint, crate::config::DEFAULT_ENDPOINT)
+    {
         problems.push(ConfigProblem::new("endpoint", message));
     }
     if let Err(error) = connector_kit::TemplateSet::new(

@@ -118,7 +118,10 @@ fn number_error(code: &str) -> Vec<u8> {
 fn every_documented_code_has_its_kind_flags_window_and_field() {
     let builder = support::builder();
     for (code, (kind, retryable, unknown, after, field)) in TABLE {
-        for (shape, body) in [("Error", request_error(code)), ("SendStatusSet", number_error(code))] {
+        for (shape, body) in [
+            ("Error", request_error(code)),
+            ("SendStatusSet", number_error(code)),
+        ] {
             let error = support::classify_sent(&builder, 200, &body, SENT_AT).expect_err(code);
             let seen = (
                 error.kind(),
@@ -127,10 +130,20 @@ fn every_documented_code_has_its_kind_flags_window_and_field() {
                 error.retry_after().map(|d| d.as_secs()),
                 error.field(),
             );
-            assert_eq!(seen, (*kind, *retryable, *unknown, *after, *field), "{code} in {shape}");
+            assert_eq!(
+                seen,
+                (*kind, *retryable, *unknown, *after, *field),
+                "{code} in {shape}"
+            );
             assert_eq!(error.provider_code(), Some(*code), "{code}");
-            assert!(error.request_id().is_some_and(|id| id.starts_with("REQ-")), "{code}");
-            assert!(error.message().contains(&format!("about {code}")), "{code}: {error}");
+            assert!(
+                error.request_id().is_some_and(|id| id.starts_with("REQ-")),
+                "{code}"
+            );
+            assert!(
+                error.message().contains(&format!("about {code}")),
+                "{code}: {error}"
+            );
             assert_eq!(error.contradiction(), None, "{code}: {error}");
         }
     }
@@ -164,7 +177,8 @@ fn the_numbers_own_entry_decides() {
         {"SerialNo": "S-ours", "PhoneNumber": "+8613800138000", "Code": "Ok", "Message": "send success"}
     ], "RequestId": "REQ-3"}});
     let builder = support::builder();
-    let receipt = support::classify_sent(&builder, 200, body.to_string().as_bytes(), SENT_AT).unwrap();
+    let receipt =
+        support::classify_sent(&builder, 200, body.to_string().as_bytes(), SENT_AT).unwrap();
     assert_eq!(receipt.message_id.as_deref(), Some("S-ours"));
     assert_eq!(receipt.request_id.as_deref(), Some("REQ-3"));
 
@@ -172,7 +186,8 @@ fn the_numbers_own_entry_decides() {
     let body = json!({"Response": {"SendStatusSet": [
         {"SerialNo": "S-1", "PhoneNumber": "8613800138000", "Code": "OK"}
     ], "RequestId": "REQ-4"}});
-    let receipt = support::classify_sent(&builder, 200, body.to_string().as_bytes(), SENT_AT).unwrap();
+    let receipt =
+        support::classify_sent(&builder, 200, body.to_string().as_bytes(), SENT_AT).unwrap();
     assert_eq!(receipt.message_id.as_deref(), Some("S-1"));
 }
 
@@ -180,20 +195,37 @@ fn the_numbers_own_entry_decides() {
 fn answers_that_say_nothing_of_the_number_leave_the_outcome_unknown() {
     let builder = support::builder();
     for (status, body, unknown) in [
-        (200, json!({"Response": {"SendStatusSet": [], "RequestId": "R"}}).to_string(), true),
-        (200, json!({"Response": {"RequestId": "R"}}).to_string(), true),
-        (200, json!({"Response": {"SendStatusSet": [
-            {"PhoneNumber": "+1", "Code": "Ok"}, {"PhoneNumber": "+2", "Code": "Ok"}
-        ]}}).to_string(), true),
+        (
+            200,
+            json!({"Response": {"SendStatusSet": [], "RequestId": "R"}}).to_string(),
+            true,
+        ),
+        (
+            200,
+            json!({"Response": {"RequestId": "R"}}).to_string(),
+            true,
+        ),
+        (
+            200,
+            json!({"Response": {"SendStatusSet": [
+                {"PhoneNumber": "+1", "Code": "Ok"}, {"PhoneNumber": "+2", "Code": "Ok"}
+            ]}})
+            .to_string(),
+            true,
+        ),
         (200, "{\"Response\": {\"SendStatusSet\": [".to_owned(), true),
         (200, "<html>ok</html>".to_owned(), true),
         (200, String::new(), true),
         (502, "<html>Bad Gateway</html>".to_owned(), true),
         (404, "not found".to_owned(), false),
-        (403, json!({"Response": {"RequestId": "R"}}).to_string(), false),
+        (
+            403,
+            json!({"Response": {"RequestId": "R"}}).to_string(),
+            false,
+        ),
     ] {
-        let error = support::classify_sent(&builder, status, body.as_bytes(), SENT_AT)
-            .expect_err(&body);
+        let error =
+            support::classify_sent(&builder, status, body.as_bytes(), SENT_AT).expect_err(&body);
         assert_eq!(error.kind(), InvalidResponse, "{status} {body}");
         assert_eq!(error.outcome_unknown(), unknown, "{status} {body}");
         assert!(!error.is_retryable(), "{status} {body}");
@@ -206,9 +238,15 @@ fn answers_that_say_nothing_of_the_number_leave_the_outcome_unknown() {
 #[test]
 fn an_error_with_a_non_2xx_status_is_still_read_by_its_code() {
     let error = classify(503, &request_error("RequestLimitExceeded")).unwrap_err();
-    assert_eq!((error.kind(), error.http_status()), (RateLimited, Some(503)));
+    assert_eq!(
+        (error.kind(), error.http_status()),
+        (RateLimited, Some(503))
+    );
     let error = classify(500, &request_error("NoSuchCodeAnywhere")).unwrap_err();
-    assert!(error.outcome_unknown(), "an unknown code at 5xx may have sent");
+    assert!(
+        error.outcome_unknown(),
+        "an unknown code at 5xx may have sent"
+    );
     let error = classify(200, &request_error("NoSuchCodeAnywhere")).unwrap_err();
     assert_eq!((error.kind(), error.outcome_unknown()), (Rejected, false));
 }
@@ -250,7 +288,9 @@ mod support {
             UsageType::SignIn,
             "123456",
         );
-        let time = Utc.timestamp_opt(i64::try_from(sent_at).unwrap(), 0).unwrap();
+        let time = Utc
+            .timestamp_opt(i64::try_from(sent_at).unwrap(), 0)
+            .unwrap();
         let request = builder.build(&message, time)?;
         request.classify(status, body)
     }

@@ -36,11 +36,13 @@ async fn the_examples_send_a_code_and_find_it() {
     Mock::given(method("POST"))
         .and(header("x-tc-action", "SendSms"))
         .and(body_string_contains(r#""SessionContext":"login-7f3a""#))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"Response": {
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"Response": {
             "SendStatusSet": [{"SerialNo": "2028:guide", "PhoneNumber": "+8613800138000",
                 "Fee": 1, "SessionContext": "login-7f3a", "Code": "Ok", "Message": "send success",
                 "IsoCode": "CN"}],
-            "RequestId": "R-SEND"}})))
+            "RequestId": "R-SEND"}})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -66,8 +68,18 @@ async fn the_examples_send_a_code_and_find_it() {
     let to: connector_kit::PhoneNumber = "+86 138 0013 8000".parse().unwrap();
     let sent_at = SystemTime::now();
 
-    let receipt = send_code::send_code(&sms, to.clone(), "123456").await.unwrap();
+    let receipt = send_code::send_code(&sms, to.clone(), "123456")
+        .await
+        .unwrap();
     let serial_no = receipt.message_id.unwrap();
-    assert!(check_delivery::went_out(&sms, to.clone(), sent_at, &serial_no).await.unwrap());
-    assert!(!check_delivery::went_out(&sms, to, sent_at, "another").await.unwrap());
+    assert!(
+        check_delivery::went_out(&sms, to.clone(), sent_at, &serial_no)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !check_delivery::went_out(&sms, to, sent_at, "another")
+            .await
+            .unwrap()
+    );
 }

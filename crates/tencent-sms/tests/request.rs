@@ -27,7 +27,8 @@ fn config(extra: Value) -> TencentSmsConfig {
     for (key, value) in extra.as_object().unwrap() {
         all[key] = value.clone();
     }
-    TencentSmsConfig::from_json_with_env(&all.to_string(), |_| None).unwrap_or_else(|e| panic!("{e}"))
+    TencentSmsConfig::from_json_with_env(&all.to_string(), |_| None)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// 2023-11-14 22:13:20 UTC: the UTC date (14th) differs from Beijing's (15th).
@@ -43,7 +44,11 @@ fn build(config: &TencentSmsConfig, message: &SmsMessage) -> SendRequest {
 }
 
 fn headers(request: &SendRequest) -> Vec<(&str, &str)> {
-    request.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+    request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
 }
 
 /// The bytes Logto's connector 1.4.4 sends for a SignIn code 123456 to `+8613800138000`, at
@@ -103,28 +108,55 @@ fn a_reference_goes_out_as_session_context_after_logtos_fields() {
 fn where_logto_is_wrong_this_connector_departs_from_it() {
     let config = config(json!({}));
     // Logto sends "8613800138000" as given; Tencent wants E.164 with `+`.
-    let bare = SmsMessage::verification_code("8613800138000".parse().unwrap(), UsageType::SignIn, "1");
-    assert!(build(&config, &bare).body.contains(r#""PhoneNumberSet":["+8613800138000"]"#));
-    let national = SmsMessage::verification_code("13800138000".parse().unwrap(), UsageType::SignIn, "1");
-    assert!(build(&config, &national).body.contains(r#""PhoneNumberSet":["+8613800138000"]"#));
+    let bare =
+        SmsMessage::verification_code("8613800138000".parse().unwrap(), UsageType::SignIn, "1");
+    assert!(
+        build(&config, &bare)
+            .body
+            .contains(r#""PhoneNumberSet":["+8613800138000"]"#)
+    );
+    let national =
+        SmsMessage::verification_code("13800138000".parse().unwrap(), UsageType::SignIn, "1");
+    assert!(
+        build(&config, &national)
+            .body
+            .contains(r#""PhoneNumberSet":["+8613800138000"]"#)
+    );
 
     // The caller's locale never becomes a parameter; the code comes first.
     let message = SmsMessage::new(
         "+8613800138000".parse().unwrap(),
         UsageType::SignIn,
-        TemplateParams::new().with("minutes", "5").with("code", "123456"),
+        TemplateParams::new()
+            .with("minutes", "5")
+            .with("code", "123456"),
     )
     .with_locale("zh-CN");
-    assert!(build(&config, &message).body.contains(r#""TemplateParamSet":["123456","5"]"#));
+    assert!(
+        build(&config, &message)
+            .body
+            .contains(r#""TemplateParamSet":["123456","5"]"#)
+    );
 
     // MFA has no template: Generic's, by region.
-    let mfa = SmsMessage::verification_code("+14155550100".parse().unwrap(), UsageType::MfaVerification, "1");
+    let mfa = SmsMessage::verification_code(
+        "+14155550100".parse().unwrap(),
+        UsageType::MfaVerification,
+        "1",
+    );
     let request = build(&config, &mfa);
     assert_eq!(request.template_usage, UsageType::Generic);
     assert_eq!(request.template_field, "templates[3].templateCode.overseas");
     assert!(request.body.contains(r#""TemplateId":"200004""#));
-    let mfa_china = SmsMessage::verification_code("13800138000".parse().unwrap(), UsageType::MfaVerification, "1");
-    assert_eq!(build(&config, &mfa_china).template_field, "templates[3].templateCode.china");
+    let mfa_china = SmsMessage::verification_code(
+        "13800138000".parse().unwrap(),
+        UsageType::MfaVerification,
+        "1",
+    );
+    assert_eq!(
+        build(&config, &mfa_china).template_field,
+        "templates[3].templateCode.china"
+    );
 }
 
 #[test]
@@ -142,42 +174,70 @@ fn china_and_overseas_templates_in_both_modes() {
         // No mainland mobile range starts with 12: overseas in both modes.
         ("12125551234", false, "200004", "+12125551234"),
     ] {
-        let message = SmsMessage::verification_code(typed.parse().unwrap(), UsageType::Generic, "1");
+        let message =
+            SmsMessage::verification_code(typed.parse().unwrap(), UsageType::Generic, "1");
         let request = build(&generic(strict), &message);
-        assert!(request.body.contains(&format!(r#""TemplateId":"{template}""#)), "{typed} {strict}");
+        assert!(
+            request
+                .body
+                .contains(&format!(r#""TemplateId":"{template}""#)),
+            "{typed} {strict}"
+        );
         assert_eq!(request.phone_number, sent, "{typed} {strict}");
     }
 }
 
 #[test]
 fn the_endpoint_is_signed_and_temporary_credentials_add_their_token() {
-    let message = SmsMessage::verification_code("+8613800138000".parse().unwrap(), UsageType::SignIn, "1");
+    let message =
+        SmsMessage::verification_code("+8613800138000".parse().unwrap(), UsageType::SignIn, "1");
     let regional = build(
-        &config(json!({"endpoint": "https://sms.ap-beijing.tencentcloudapi.com", "region": "ap-beijing"})),
+        &config(
+            json!({"endpoint": "https://sms.ap-beijing.tencentcloudapi.com", "region": "ap-beijing"}),
+        ),
         &message,
     );
     assert_eq!(regional.url, "https://sms.ap-beijing.tencentcloudapi.com/");
-    assert_eq!(regional.header("host"), Some("sms.ap-beijing.tencentcloudapi.com"));
+    assert_eq!(
+        regional.header("host"),
+        Some("sms.ap-beijing.tencentcloudapi.com")
+    );
     assert_eq!(regional.header("x-tc-region"), Some("ap-beijing"));
     let plain = build(&config(json!({})), &message);
-    assert_ne!(regional.header("authorization"), plain.header("authorization"));
+    assert_ne!(
+        regional.header("authorization"),
+        plain.header("authorization")
+    );
 
-    let sts = build(&config(json!({"securityToken": "sts-token-canary"})), &message);
+    let sts = build(
+        &config(json!({"securityToken": "sts-token-canary"})),
+        &message,
+    );
     assert_eq!(sts.header("x-tc-token"), Some("sts-token-canary"));
     // The token is not signed (as Tencent's SDKs send it).
     assert_eq!(sts.header("authorization"), plain.header("authorization"));
     let shown = format!("{sts:?}");
-    assert!(!shown.contains("sts-token-canary") && !shown.contains("13800138000"), "{shown}");
+    assert!(
+        !shown.contains("sts-token-canary") && !shown.contains("13800138000"),
+        "{shown}"
+    );
 }
 
 #[test]
 fn the_signature_stages_explain_the_authorization() {
-    let message = SmsMessage::verification_code("+8613800138000".parse().unwrap(), UsageType::SignIn, "123456");
+    let message = SmsMessage::verification_code(
+        "+8613800138000".parse().unwrap(),
+        UsageType::SignIn,
+        "123456",
+    );
     let config = config(json!({}));
     let builder = RequestBuilder::new(&config).unwrap();
     let request = builder.build(&message, pinned_time()).unwrap();
     let stages = builder.signature_stages(&request);
-    assert_eq!(request.header("authorization"), Some(stages.authorization.as_str()));
+    assert_eq!(
+        request.header("authorization"),
+        Some(stages.authorization.as_str())
+    );
     assert_eq!(stages.credential_scope, "2023-11-14/sms/tc3_request");
     assert!(stages.canonical_request.starts_with(
         "POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:sms.tencentcloudapi.com\n\ncontent-type;host\n"

@@ -34,18 +34,26 @@ fn config(endpoint: &str, extra: Value) -> TencentSmsConfig {
     for (key, value) in extra.as_object().unwrap() {
         all[key] = value.clone();
     }
-    TencentSmsConfig::from_json_with_env(&all.to_string(), |_| None).unwrap_or_else(|e| panic!("{e}"))
+    TencentSmsConfig::from_json_with_env(&all.to_string(), |_| None)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn connector(config: TencentSmsConfig) -> TencentSmsConnector {
     TencentSmsConnector::builder(config)
-        .backoff(Backoff::new(Duration::from_millis(5), Duration::from_millis(20)))
+        .backoff(Backoff::new(
+            Duration::from_millis(5),
+            Duration::from_millis(20),
+        ))
         .build()
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn message() -> SmsMessage {
-    SmsMessage::verification_code("+8613800138000".parse().unwrap(), UsageType::SignIn, "123456")
+    SmsMessage::verification_code(
+        "+8613800138000".parse().unwrap(),
+        UsageType::SignIn,
+        "123456",
+    )
 }
 
 fn sent(serial: &str) -> ResponseTemplate {
@@ -71,7 +79,9 @@ async fn a_code_goes_out_signed_with_the_headers_tencent_reads() {
         .and(header("x-tc-version", "2021-01-11"))
         .and(header("x-tc-region", "ap-guangzhou"))
         .and(header("user-agent", tencent_sms::USER_AGENT))
-        .and(body_string_contains(r#""PhoneNumberSet":["+8613800138000"]"#))
+        .and(body_string_contains(
+            r#""PhoneNumberSet":["+8613800138000"]"#,
+        ))
         .respond_with(sent("SERIAL-1"))
         .expect(1)
         .mount(&server)
@@ -81,7 +91,12 @@ async fn a_code_goes_out_signed_with_the_headers_tencent_reads() {
     assert_eq!(receipt.message_id.as_deref(), Some("SERIAL-1"));
     assert_eq!(receipt.request_id.as_deref(), Some("REQ-OK"));
     let request = &server.received_requests().await.unwrap()[0];
-    let authorization = request.headers.get("authorization").unwrap().to_str().unwrap();
+    let authorization = request
+        .headers
+        .get("authorization")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(authorization.starts_with("TC3-HMAC-SHA256 Credential=AKIDexample/"));
     assert!(request.headers.get("x-tc-token").is_none());
 }
@@ -132,12 +147,36 @@ async fn what_may_have_been_sent_is_never_sent_again() {
 #[tokio::test]
 async fn refusals_are_not_retried_and_say_what_to_fix() {
     for (code, kind, field) in [
-        ("AuthFailure.SignatureFailure", ErrorKind::Credentials, Some("accessKeySecret")),
-        ("AuthFailure.SecretIdNotFound", ErrorKind::Credentials, Some("accessKeyId")),
-        ("FailedOperation.SignatureIncorrectOrUnapproved", ErrorKind::InvalidConfig, Some("signName")),
-        ("FailedOperation.TemplateIncorrectOrUnapproved", ErrorKind::InvalidConfig, Some("templates[1].templateCode")),
-        ("LimitExceeded.PhoneNumberOneHourLimit", ErrorKind::RateLimited, None),
-        ("LimitExceeded.AppDailyLimit", ErrorKind::QuotaExceeded, None),
+        (
+            "AuthFailure.SignatureFailure",
+            ErrorKind::Credentials,
+            Some("accessKeySecret"),
+        ),
+        (
+            "AuthFailure.SecretIdNotFound",
+            ErrorKind::Credentials,
+            Some("accessKeyId"),
+        ),
+        (
+            "FailedOperation.SignatureIncorrectOrUnapproved",
+            ErrorKind::InvalidConfig,
+            Some("signName"),
+        ),
+        (
+            "FailedOperation.TemplateIncorrectOrUnapproved",
+            ErrorKind::InvalidConfig,
+            Some("templates[1].templateCode"),
+        ),
+        (
+            "LimitExceeded.PhoneNumberOneHourLimit",
+            ErrorKind::RateLimited,
+            None,
+        ),
+        (
+            "LimitExceeded.AppDailyLimit",
+            ErrorKind::QuotaExceeded,
+            None,
+        ),
     ] {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
@@ -147,7 +186,11 @@ async fn refusals_are_not_retried_and_say_what_to_fix() {
             .await;
         let sms = connector(config(&server.uri(), json!({})));
         let error = sms.send(&message()).await.unwrap_err();
-        assert_eq!((error.kind(), error.field()), (kind, field), "{code}: {error}");
+        assert_eq!(
+            (error.kind(), error.field()),
+            (kind, field),
+            "{code}: {error}"
+        );
         assert!(!error.is_retryable() && !error.outcome_unknown(), "{code}");
         assert_eq!(error.request_id(), Some("REQ-ERR"));
     }
@@ -176,10 +219,17 @@ async fn a_silent_server_ends_the_send_at_its_deadline_with_an_unknown_outcome()
     let sms = connector(config(&server.uri(), json!({"timeoutMs": 1000})));
     let started = std::time::Instant::now();
     let error = sms.send(&message()).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_millis(1600), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1600),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(error.outcome_unknown() && !error.is_retryable());
-    assert!(error.message().contains("PullSmsSendStatusByPhoneNumber"), "{error}");
+    assert!(
+        error.message().contains("PullSmsSendStatusByPhoneNumber"),
+        "{error}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
@@ -187,10 +237,12 @@ async fn a_silent_server_ends_the_send_at_its_deadline_with_an_unknown_outcome()
 async fn the_secret_never_shows_even_when_the_answer_echoes_it() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"Response": {
-            "Error": {"Code": "InvalidParameter", "Message": format!("bad key {SECRET_KEY}")},
-            "RequestId": "R"
-        }})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"Response": {
+                "Error": {"Code": "InvalidParameter", "Message": format!("bad key {SECRET_KEY}")},
+                "RequestId": "R"
+            }})),
+        )
         .mount(&server)
         .await;
     let config = config(&server.uri(), json!({"securityToken": "Canary-Token-19"}));
@@ -232,11 +284,17 @@ async fn a_delivery_lookup_pulls_the_numbers_status_and_matches_the_message() {
         .await;
     let sms = connector(config(&server.uri(), json!({})));
     let sent_at = SystemTime::now();
-    let receipt = sms.send(&message().with_reference("login-7")).await.unwrap();
+    let receipt = sms
+        .send(&message().with_reference("login-7"))
+        .await
+        .unwrap();
 
     let by_id = DeliveryQuery::new(message().to, sent_at)
         .with_message_id(receipt.message_id.clone().unwrap());
-    let report = sms.lookup_delivery(&by_id).await.unwrap_or_else(|e| panic!("{e}"));
+    let report = sms
+        .lookup_delivery(&by_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.records.len(), 1);
     assert_eq!(report.records[0].status, DeliveryStatus::Delivered);
     assert_eq!(report.records[0].reference.as_deref(), Some("login-7"));
@@ -245,7 +303,10 @@ async fn a_delivery_lookup_pulls_the_numbers_status_and_matches_the_message() {
     let by_reference = DeliveryQuery::for_message(&message().with_reference("login-6"), sent_at);
     let report = sms.lookup_delivery(&by_reference).await.unwrap();
     assert_eq!(report.records[0].status, DeliveryStatus::Failed);
-    assert_eq!(report.records[0].provider_status.as_deref(), Some("MK:0001"));
+    assert_eq!(
+        report.records[0].provider_status.as_deref(),
+        Some("MK:0001")
+    );
 
     let never = DeliveryQuery::new(message().to, sent_at).with_reference("never-sent");
     assert!(!sms.lookup_delivery(&never).await.unwrap().was_sent());
@@ -259,10 +320,16 @@ async fn a_delivery_lookup_pulls_the_numbers_status_and_matches_the_message() {
         .filter(|r| r.headers.get("x-tc-action").unwrap() == "PullSmsSendStatusByPhoneNumber")
         .collect();
     let body: Value = serde_json::from_slice(&pulls[0].body).unwrap();
-    let sent_unix = sent_at.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let sent_unix = sent_at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     assert_eq!(body["BeginTime"].as_u64(), Some(sent_unix - 300));
     assert!(body["EndTime"].as_u64().unwrap() >= sent_unix);
-    assert_eq!((body["Offset"].as_u64(), body["Limit"].as_u64()), (Some(0), Some(100)));
+    assert_eq!(
+        (body["Offset"].as_u64(), body["Limit"].as_u64()),
+        (Some(0), Some(100))
+    );
 }
 
 #[tokio::test]
@@ -274,9 +341,11 @@ async fn a_lookup_is_asked_again_after_an_internal_error() {
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"Response": {"PullSmsSendStatusSet": [], "RequestId": "R2"}}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"Response": {"PullSmsSendStatusSet": [], "RequestId": "R2"}}),
+            ),
+        )
         .mount(&server)
         .await;
     let sms = connector(config(&server.uri(), json!({})));

@@ -119,7 +119,10 @@ const DESCRIPTIONS_ZH: &[(&str, &str)] = &[
         "templates[].templateCode",
         "已审核通过的模板 ID，例如 `1234567`；或者中国大陆号码一个、其他号码一个。",
     ),
-    ("templateCode.china", "中国大陆号码使用的模板 ID（国内短信）。"),
+    (
+        "templateCode.china",
+        "中国大陆号码使用的模板 ID（国内短信）。",
+    ),
     (
         "templateCode.overseas",
         "中国大陆以外号码使用的模板 ID（国际/港澳台短信）。",

@@ -5,8 +5,8 @@
 use aliyun_sign::encode::percent_decode;
 use bytes::Bytes;
 
-use crate::error::ApiError;
-use crate::response::Format;
+use super::error::ApiError;
+use super::response::Format;
 
 /// Decoded `(name, value)` pairs in the order received.
 pub(crate) type Pairs = Vec<(String, String)>;

@@ -5,10 +5,10 @@
 use aliyun_sign::{Credentials, rpc, v3};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 
+use super::error::ApiError;
+use super::nonce::NonceStore;
+use super::request::ApiRequest;
 use crate::config::EmulatorConfig;
-use crate::error::ApiError;
-use crate::nonce::NonceStore;
-use crate::request::ApiRequest;
 
 /// How far a request's timestamp may be from the emulator's clock, either way.
 pub(crate) const TIMESTAMP_WINDOW: TimeDelta = TimeDelta::minutes(15);

@@ -120,9 +120,8 @@ pub struct TencentSmsConfig {
     pub security_token: Option<SecretString>,
 
     /// The approved signature content (签名内容, not its ID) shown at the start of every
-    /// mainland China message, e.g. `腾讯云`. Required for mainland China numbers; numbers
-    /// elsewhere may be sent without one.
-    #[schemars(title = "Signature", pattern(TRIMMED_PATTERN))]
+    /// message, e.g. `腾讯云`.
+    #[schemars(title = "Signature", length(min = 1), pattern(TRIMMED_PATTERN))]
     #[schemars(example = &"腾讯云")]
     pub sign_name: String,
 

@@ -157,7 +157,7 @@ impl fmt::Debug for Headers<'_> {
 struct SendSmsBody<'a> {
     #[serde(rename = "SmsSdkAppId")]
     sdk_app_id: &'a str,
-    #[serde(rename = "SignName", skip_serializing_if = "str::is_empty")]
+    #[serde(rename = "SignName")]
     sign_name: &'a str,
     #[serde(rename = "TemplateId")]
     template_id: &'a str,

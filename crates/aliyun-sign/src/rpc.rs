@@ -221,18 +221,15 @@ impl fmt::Debug for SignedRpcRequest {
             .iter()
             .map(|(name, value)| (name.as_str(), without_token(value, token)))
             .collect();
-        f.debug_struct("SignedRpcRequest")
-            .field("params", &params)
-            .field(
-                "canonicalized_query_string",
-                &without_token(&self.canonicalized_query_string, token),
-            )
-            .field(
-                "string_to_sign",
-                &without_token(&self.string_to_sign, token),
-            )
-            .field("signature", &self.signature)
-            .finish()
+        let mut out = f.debug_struct("SignedRpcRequest");
+        out.field("params", &params);
+        debug_signed(
+            out,
+            &self.canonicalized_query_string,
+            &self.string_to_sign,
+            &self.signature,
+            token,
+        )
     }
 }
 
@@ -244,19 +241,32 @@ impl fmt::Debug for SignedRpcForm {
             .split('&')
             .find_map(|pair| pair.strip_prefix("SecurityToken="))
             .map(|encoded| percent_decode(encoded).unwrap_or_else(|_| encoded.to_owned()));
-        let token = token.as_deref();
-        f.debug_struct("SignedRpcForm")
-            .field(
-                "canonicalized_query_string",
-                &without_token(&self.canonicalized_query_string, token),
-            )
-            .field(
-                "string_to_sign",
-                &without_token(&self.string_to_sign, token),
-            )
-            .field("signature", &self.signature)
-            .finish()
+        let out = f.debug_struct("SignedRpcForm");
+        debug_signed(
+            out,
+            &self.canonicalized_query_string,
+            &self.string_to_sign,
+            &self.signature,
+            token.as_deref(),
+        )
     }
+}
+
+/// The fields both signed V1 shapes share, with the security token hidden.
+fn debug_signed(
+    mut out: fmt::DebugStruct<'_, '_>,
+    canonicalized_query_string: &str,
+    string_to_sign: &str,
+    signature: &str,
+    token: Option<&str>,
+) -> fmt::Result {
+    out.field(
+        "canonicalized_query_string",
+        &without_token(canonicalized_query_string, token),
+    )
+    .field("string_to_sign", &without_token(string_to_sign, token))
+    .field("signature", &signature)
+    .finish()
 }
 
 fn form_body(canonicalized_query_string: &str, signature: &str) -> String {

@@ -392,7 +392,7 @@ fn read_plan(text: &str, registry: &Registry, findings: &mut Findings) -> Option
     if root.get("routes").is_none() && root.get("default").is_none() {
         findings.error(
             "",
-            "no route: give `default` (the providers of every number, in order), `routes`, or both",
+            "no route: give `default` (the providers of every number, in order), `routes` or both",
         );
     }
     let national_calling_code = match root.get("nationalCallingCode") {
@@ -401,7 +401,7 @@ fn read_plan(text: &str, registry: &Registry, findings: &mut Findings) -> Option
             Ok(code) => Some(code),
             Err(why) => {
                 let shown = findings.echo(code);
-                findings.error("nationalCallingCode", format!("{why}; found {shown}"));
+                findings.error("nationalCallingCode", format!("{why}, found {shown}"));
                 None
             }
         },
@@ -485,7 +485,7 @@ fn read_providers(
                 let shown = findings.echo(name);
                 findings.error(
                     format!("{at}.name"),
-                    format!("must be 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit; found {shown}"),
+                    format!("must be 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit, found {shown}"),
                 );
                 None
             }
@@ -512,7 +512,7 @@ fn read_providers(
                 findings.error(
                     format!("{at}.connector"),
                     format!(
-                        "unknown connector {shown}; known connectors: {}",
+                        "unknown connector {shown} (known connectors: {})",
                         known.join(", ")
                     ),
                 );
@@ -606,7 +606,7 @@ fn read_names(
                 findings.error(
                     path,
                     format!(
-                        "no provider is named {shown}; the providers: {}",
+                        "no provider is named {shown} (the providers: {})",
                         names.join(", ")
                     ),
                 );
@@ -692,7 +692,7 @@ fn read_prefixes(value: Option<&Value>, at: &str, findings: &mut Findings) -> Op
                 Ok(digits) => prefixes.push(digits),
                 Err(why) => {
                     let shown = findings.echo(prefix);
-                    findings.error(path, format!("{why}; found {shown}"));
+                    findings.error(path, format!("{why}, found {shown}"));
                 }
             },
             other => findings.error(
@@ -883,12 +883,12 @@ impl Findings {
                 self.omitted += 1;
                 continue;
             }
-            let shown = self.echo(key);
             let hint = match did_you_mean(key, known) {
                 Some(meant) => format!("did you mean `{meant}`?"),
                 None => format!("expected one of: {}", known.join(", ")),
             };
-            self.error(at, format!("unknown field {shown} ({hint})"));
+            let path = self.key_path(at, key);
+            self.error(path, format!("unknown field ({hint})"));
         }
     }
 
@@ -897,6 +897,16 @@ impl Findings {
     fn add_secrets(&mut self, schema: &Value, instance: &Value) {
         collect_secrets(schema, schema, instance, false, 0, &mut self.secrets);
         self.secrets.retain(|s| !s.is_empty());
+    }
+
+    /// The path of `key` in the object at `at`, the key escaped as [`echo`](Self::echo) does.
+    fn key_path(&self, at: &str, key: &str) -> String {
+        let shown = self.echo(key);
+        let shown = shown.trim_start_matches('`').trim_end_matches('`');
+        match at {
+            "" => shown.to_owned(),
+            at => format!("{at}.{shown}"),
+        }
     }
 
     /// `value` as a message shows it: quoted, escaped so that invisible and look-alike

@@ -115,6 +115,10 @@ async fn every_error_at_the_first_provider_follows_the_rules() {
                         assert_eq!(receipt.provider.as_deref(), Some("b"), "{case}");
                         let (_, first) = &receipt.tried_before[0];
                         assert!(!first.outcome_unknown(), "{case}: settled as not sent");
+                        assert!(
+                            first.is_retryable() && first.contradiction().is_none(),
+                            "{case}"
+                        );
                     }
                     other => panic!("{other:?} is new: give it a test"),
                 }

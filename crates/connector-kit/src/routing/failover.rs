@@ -281,9 +281,11 @@ impl Failover {
                             ));
                             return report(Ok(receipt), attempts, reference);
                         }
-                        Settlement::NotSent => {
-                            (error.with_outcome_unknown(false), Some(Settlement::NotSent))
-                        }
+                        // Known now: nothing went out, and sending again may succeed.
+                        Settlement::NotSent => (
+                            error.with_outcome_unknown(false).with_retryable(true),
+                            Some(Settlement::NotSent),
+                        ),
                         unknown @ Settlement::Unknown(_) => {
                             attempts.push(attempt(member, Err(error), Some(unknown)));
                             return self.failed(attempts, reference);

@@ -158,6 +158,11 @@ fn generated_files(root: &Path, schemas: &[(&Provider, Value)]) -> Result<Vec<Ge
             contents: schema_file(provider, &provider.shape(schema.clone())?)?,
         });
     }
+    // The send guard's config: not a provider's, but generated and checked the same way.
+    files.push(Generated {
+        path: send_guard::SCHEMA_PATH.to_owned(),
+        contents: send_guard::config_schema_file(),
+    });
     let schema = schemas
         .iter()
         .find(|(provider, _)| provider.name == "aliyun-sms")

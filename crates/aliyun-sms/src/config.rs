@@ -66,6 +66,7 @@ const VISIBLE_ASCII_PATTERN: &str = "^[!-~]+$";
     example = schema_example(),
     transform = credentials_may_come_from_env
 )]
+#[non_exhaustive]
 pub struct AliyunSmsConfig {
     /// The AccessKey ID of an Alibaba Cloud RAM user allowed to send SMS (AccessKey management in
     /// the Alibaba Cloud console). When left out, it is read from the
@@ -165,6 +166,7 @@ pub struct AliyunSmsConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(title = "Template")]
+#[non_exhaustive]
 pub struct TemplateConfig {
     /// What the template is for. Register, SignIn, ForgotPassword and Generic are required;
     /// the others fall back to Generic when left out.
@@ -207,6 +209,17 @@ pub enum TemplateCode {
         #[schemars(length(min = 1), pattern(TRIMMED_PATTERN))]
         overseas: String,
     },
+}
+
+impl TemplateConfig {
+    /// The template `template_code` for `usage_type` (no legacy `type`).
+    pub fn new(usage_type: UsageType, template_code: TemplateCode) -> Self {
+        TemplateConfig {
+            usage_type,
+            template_code,
+            legacy_type: None,
+        }
+    }
 }
 
 impl TemplateCode {
@@ -411,6 +424,7 @@ impl AliyunSmsConfig {
 
 /// One thing wrong with a config, at a JSON path such as `templates[1].usageType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigProblem {
     /// Where: a JSON path like `accessKeySecret` or `templates[1].usageType`; empty for the
     /// document as a whole.

@@ -7,22 +7,6 @@
 //! [`ErrorKind`] and the two flags that decide what a caller may do: `retryable` (Aliyun refused
 //! the request before processing it, so it can be sent again without sending a code twice) and
 //! `outcome_unknown` (the message may have gone out: never resend it blindly).
-//!
-//! ```
-//! use aliyun_sms::response::classify;
-//! use connector_kit::ErrorKind;
-//!
-//! let receipt = classify(200, br#"{"Code":"OK","Message":"OK","BizId":"9006197469364984","RequestId":"F655A8D5"}"#).unwrap();
-//! assert_eq!(receipt.message_id.as_deref(), Some("9006197469364984"));
-//!
-//! let err = classify(400, br#"{"Code":"Throttling.User","Message":"Request was denied due to user flow control.","RequestId":"A1"}"#).unwrap_err();
-//! assert_eq!(err.kind(), ErrorKind::RateLimited);
-//! assert!(err.is_retryable());
-//!
-//! let err = classify(502, b"<html>Bad Gateway</html>").unwrap_err();
-//! assert_eq!(err.kind(), ErrorKind::InvalidResponse);
-//! assert!(err.outcome_unknown(), "a 5xx may have come after the message went out");
-//! ```
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -40,24 +24,53 @@ pub const SNIPPET_BYTES: usize = 512;
 
 /// What the classifier may know about the request beyond the answer itself.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ClassifyContext<'a> {
+pub(crate) struct ClassifyContext<'a> {
     /// The string-to-sign of the request, to explain a `SignatureDoesNotMatch`.
-    pub string_to_sign: Option<&'a str>,
+    pub(crate) string_to_sign: Option<&'a str>,
     /// The config path of the template code used (`templates[2].templateCode.china`), named by
     /// template errors.
-    pub template_field: Option<&'a str>,
+    pub(crate) template_field: Option<&'a str>,
     /// Secrets to cut from any text kept from the answer.
-    pub redactor: Option<&'a Redactor>,
+    pub(crate) redactor: Option<&'a Redactor>,
 }
 
-/// Classifies an answer with no context.
+/// Classifies a SendSms answer (HTTP status + body) into a receipt or a typed error. Pure: no
+/// I/O.
+///
+/// Only a 2xx whose body is Aliyun's JSON with `"Code":"OK"` is a success. Aliyun's error
+/// codes map to an [`ErrorKind`] and the two flags that decide what a caller may do:
+/// `retryable` (refused before processing: safe to send again) and `outcome_unknown` (the
+/// message may have gone out: never resend it blindly). A body longer than [`MAX_BODY_BYTES`]
+/// is refused without being parsed; at most [`SNIPPET_BYTES`] of a body that is not Aliyun's
+/// JSON are kept in the error.
+///
+/// ```
+/// use aliyun_sms::classify;
+/// use connector_kit::ErrorKind;
+///
+/// let receipt = classify(200, br#"{"Code":"OK","Message":"OK","BizId":"9006197469364984","RequestId":"F655A8D5"}"#).unwrap();
+/// assert_eq!(receipt.message_id.as_deref(), Some("9006197469364984"));
+///
+/// let err = classify(400, br#"{"Code":"Throttling.User","Message":"Request was denied due to user flow control.","RequestId":"A1"}"#).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::RateLimited);
+/// assert!(err.is_retryable());
+///
+/// // Not a 2xx: never a success, whatever the body says.
+/// let err = classify(307, br#"{"Code":"OK","BizId":"1"}"#).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+/// assert!(!err.outcome_unknown(), "a redirect refused the request");
+///
+/// let err = classify(502, b"<html>Bad Gateway</html>").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+/// assert!(err.outcome_unknown(), "a 5xx may have come after the message went out");
+/// ```
 pub fn classify(status: u16, body: &[u8]) -> Result<Receipt, ConnectorError> {
     classify_with(status, body, &ClassifyContext::default())
 }
 
-/// Classifies an answer. `body` may be cut short by the reader: a body longer than
-/// [`MAX_BODY_BYTES`] is refused as [`ErrorKind::InvalidResponse`] without being parsed.
-pub fn classify_with(
+/// [`classify`] with what the connector knows of the request. `body` may be cut short by the
+/// reader: a body longer than [`MAX_BODY_BYTES`] is refused without being parsed.
+pub(crate) fn classify_with(
     status: u16,
     body: &[u8],
     context: &ClassifyContext<'_>,
@@ -110,6 +123,10 @@ pub fn classify_with(
             &redact,
         ));
     };
+    if code == "OK" && !(200..300).contains(&status) {
+        let what = format!("the answer says OK, but with HTTP status {status}");
+        return Err(invalid_response(status, body, &what, &redact));
+    }
     if code == "OK" {
         let mut receipt = Receipt::new();
         receipt.message_id = answer.biz_id.map(Cow::into_owned);
@@ -184,7 +201,7 @@ fn invalid_response(
 }
 
 /// The first [`SNIPPET_BYTES`] of `body` as text (lossy), cut at a character boundary.
-pub fn snippet(body: &[u8]) -> Cow<'_, str> {
+pub(crate) fn snippet(body: &[u8]) -> Cow<'_, str> {
     let mut end = body.len().min(SNIPPET_BYTES);
     if end < body.len() {
         // Step back over at most three continuation bytes so as not to split a character.
@@ -421,6 +438,126 @@ pub(crate) fn class_of(code: &str, status: u16) -> Class {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Redactor;
+
+    fn body(code: &str, message: &str) -> Vec<u8> {
+        serde_json::json!({"Code": code, "Message": message, "RequestId": "8E4A4C2F-REQ"})
+            .to_string()
+            .into_bytes()
+    }
+
+    #[test]
+    fn template_errors_name_the_template_used() {
+        let context = ClassifyContext {
+            template_field: Some("templates[1].templateCode.overseas"),
+            ..Default::default()
+        };
+        let err = classify_with(200, &body("isv.SMS_TEMPLATE_ILLEGAL", "x"), &context).unwrap_err();
+        assert_eq!(err.field(), Some("templates[1].templateCode.overseas"));
+    }
+
+    #[test]
+    fn the_snippet_is_at_most_512_bytes_cut_at_a_character_boundary() {
+        let html = format!("<html>{}</html>", "错误".repeat(300));
+        let cut = snippet(html.as_bytes());
+        assert!(
+            cut.len() <= SNIPPET_BYTES && cut.len() >= SNIPPET_BYTES - 3,
+            "{}",
+            cut.len()
+        );
+        assert!(!cut.contains('\u{fffd}'));
+        assert!(html.starts_with(cut.as_ref()));
+        let err = classify(502, html.as_bytes()).unwrap_err();
+        assert!(err.message().contains(&format!("{cut:?}")));
+    }
+
+    fn string_to_sign(params: &[(&str, &str)]) -> String {
+        let cqs = aliyun_sign::rpc::canonicalized_query_string(params);
+        aliyun_sign::rpc::string_to_sign("POST", &cqs)
+    }
+
+    #[test]
+    fn signature_mismatch_says_whether_the_secret_or_the_request_is_wrong() {
+        let ours = string_to_sign(&[
+            ("AccessKeyId", "testid"),
+            ("PhoneNumbers", "8613800138000"),
+            ("SecurityToken", "CanaryToken77"),
+            ("SignName", "Logto"),
+            ("TemplateCode", "SMS_1"),
+        ]);
+        let redactor = Redactor::new(["CanaryToken77"]);
+        let context = ClassifyContext {
+            string_to_sign: Some(&ours),
+            template_field: None,
+            redactor: Some(&redactor),
+        };
+        let answer = |server: &str| {
+            body(
+                "SignatureDoesNotMatch",
+                &format!(
+                    "Specified signature is not matched with our calculation. server string to sign is:{server}"
+                ),
+            )
+        };
+
+        let err = classify_with(400, &answer(&ours), &context).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Credentials);
+        assert_eq!(err.field(), Some("accessKeySecret"));
+        assert!(
+            err.message().contains("the AccessKey secret is wrong"),
+            "{}",
+            err.message()
+        );
+        assert!(!err.message().contains("CanaryToken77"));
+
+        let changed = string_to_sign(&[
+            ("AccessKeyId", "testid"),
+            ("PhoneNumbers", "8613800138000"),
+            ("SecurityToken", "CanaryToken77"),
+            ("SignName", "Logto Ltd"),
+            ("X-Forwarded", "1"),
+        ]);
+        let err = classify_with(400, &answer(&changed), &context).unwrap_err();
+        let message = err.message();
+        assert!(message.contains("changed it on the way"), "{message}");
+        assert!(
+            message.contains("changed: SignName (ours `Logto`, Aliyun's `Logto Ltd`)"),
+            "{message}"
+        );
+        assert!(
+            message.contains("missing at Aliyun: TemplateCode"),
+            "{message}"
+        );
+        assert!(
+            message.contains("added on the way: X-Forwarded"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("CanaryToken77") && !message.contains("13800138000"),
+            "{message}"
+        );
+        assert_eq!(err.request_id(), Some("8E4A4C2F-REQ"));
+    }
+
+    #[test]
+    fn text_kept_from_an_answer_is_redacted() {
+        let redactor = Redactor::new(["Canary/Secret+1"]);
+        let context = ClassifyContext {
+            redactor: Some(&redactor),
+            ..Default::default()
+        };
+        let echo = b"<html>you sent AccessKeySecret=Canary%2FSecret%2B1 and Canary/Secret+1</html>";
+        let err = classify_with(502, echo, &context).unwrap_err();
+        assert!(!err.message().contains("Canary"), "{}", err.message());
+        assert!(err.message().contains("** redacted **"));
+        let err = classify_with(
+            200,
+            &body("isv.INVALID_PARAMETERS", "bad Canary/Secret+1"),
+            &context,
+        )
+        .unwrap_err();
+        assert!(!err.message().contains("Canary"), "{}", err.message());
+    }
 
     #[test]
     fn snippet_cuts_at_a_character_boundary() {
@@ -431,6 +568,58 @@ mod tests {
         assert_eq!(snippet(b"short"), "short");
         assert_eq!(snippet(&[b'a'; 600]).len(), 512);
         assert_eq!(snippet(&[0xff; 600]).chars().count(), 512, "lossy");
+    }
+
+    /// What the fuzz target `response_classifier` checked before the context went
+    /// crate-private: whatever an answer says, and however it encodes the secret or the token,
+    /// no error message keeps them.
+    #[test]
+    fn no_text_kept_from_any_answer_holds_a_secret() {
+        use aliyun_sign::encode::percent_encode;
+        use proptest::prelude::*;
+        const SECRET: &str = "Kx9Secret/Canary+42";
+        const TOKEN: &str = "Kx9TokenCanary77";
+        let redactor = Redactor::new([SECRET, TOKEN]);
+        let context = ClassifyContext {
+            string_to_sign: Some("POST&%2F&AccessKeyId%3Dtestid"),
+            template_field: Some("templates[3].templateCode.china"),
+            redactor: Some(&redactor),
+        };
+        let needles: Vec<String> = [SECRET, TOKEN]
+            .into_iter()
+            .flat_map(|s| {
+                [
+                    s.to_owned(),
+                    percent_encode(s),
+                    percent_encode(&percent_encode(s)),
+                ]
+            })
+            .collect();
+        let codes = [
+            "isv.INVALID_PARAMETERS",
+            "SignatureDoesNotMatch",
+            "Throttling.User",
+            "NoSuchCode",
+            "OK",
+        ];
+        proptest!(ProptestConfig::with_cases(512), |(
+            status in 100u16..600,
+            before in "\\PC{0,40}",
+            after in "\\PC{0,40}",
+            which in 0..needles.len(),
+            code in prop::option::of(0..codes.len()),
+            marker in any::<bool>(),
+        )| {
+            let marker = if marker { "server string to sign is:" } else { "" };
+            let text = format!("{before}{marker}{}{after}", needles[which]);
+            let body = match code {
+                Some(code) => serde_json::json!({"Code": codes[code], "Message": text}).to_string(),
+                None => text,
+            };
+            if let Err(error) = classify_with(status, body.as_bytes(), &context) {
+                prop_assert!(!error.message().contains("Canary"), "{}", error.message());
+            }
+        });
     }
 
     #[test]

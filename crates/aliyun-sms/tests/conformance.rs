@@ -46,9 +46,11 @@ fn config(emulator: &Emulator, extra: Value) -> String {
 }
 
 fn connector(json: &str) -> AliyunSmsConnector {
-    AliyunSmsConnector::from_json(json)
+    let config = aliyun_sms::AliyunSmsConfig::from_json(json).unwrap_or_else(|e| panic!("{e}"));
+    AliyunSmsConnector::builder(config)
+        .backoff(common::fast_backoff())
+        .build()
         .unwrap_or_else(|e| panic!("{e}"))
-        .with_backoff(common::fast_backoff())
 }
 
 /// What the emulator delivered, as the suite reads it: the text the phone shows and the

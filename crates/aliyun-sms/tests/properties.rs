@@ -16,7 +16,7 @@ mod emu;
 use std::collections::BTreeMap;
 
 use aliyun_sign::{Credentials, rpc};
-use aliyun_sms::response::classify;
+use aliyun_sms::classify;
 use aliyun_sms::{AliyunSmsConfig, AliyunSmsConnector};
 use aliyun_sms_emulator::{EmulatorConfig, Limits, ManualClock, Template, start};
 use chrono::{TimeZone, Utc};
@@ -263,7 +263,8 @@ proptest! {
         }
     }
 
-    /// Any answer shaped like Aliyun's: a receipt exactly when `Code` is `OK`; otherwise the
+    /// Any answer shaped like Aliyun's: a receipt exactly when `Code` is `OK` and the status
+    /// is 2xx; `OK` on another status is an invalid response (never a success); otherwise the
     /// error carries Aliyun's code, request id and HTTP status, and its flags agree.
     #[test]
     fn the_classifier_names_aliyuns_code_and_request_id(
@@ -288,9 +289,17 @@ proptest! {
         }
         let bytes = serde_json::to_vec(&Value::Object(body)).unwrap();
         match (classify(status, &bytes), code.as_deref()) {
-            (Ok(receipt), Some("OK")) => {
+            (Ok(receipt), Some("OK")) if (200..300).contains(&status) => {
                 prop_assert_eq!(receipt.message_id, biz_id);
                 prop_assert_eq!(receipt.request_id, request_id);
+            }
+            (Err(err), Some("OK")) => {
+                prop_assert!(!(200..300).contains(&status), "{err}");
+                prop_assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+                prop_assert_eq!(err.provider_code(), None);
+                prop_assert_eq!(err.http_status(), Some(status));
+                prop_assert_eq!(err.outcome_unknown(), status >= 500, "{}", err);
+                prop_assert!(!err.is_retryable());
             }
             (Ok(receipt), code) => prop_assert!(false, "{code:?} gave {receipt:?}"),
             (Err(err), None) => {

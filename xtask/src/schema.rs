@@ -163,6 +163,11 @@ fn generated_files(root: &Path, schemas: &[(&Provider, Value)]) -> Result<Vec<Ge
         path: send_guard::SCHEMA_PATH.to_owned(),
         contents: send_guard::config_schema_file(),
     });
+    // The routing config, each provider entry one of this workspace's connectors.
+    files.push(Generated {
+        path: ROUTING_SCHEMA_PATH.to_owned(),
+        contents: routing_schema_file()?,
+    });
     let schema = schemas
         .iter()
         .find(|(provider, _)| provider.name == "aliyun-sms")
@@ -210,6 +215,32 @@ fn stale_message(stale: &[(&Generated, Option<String>)]) -> String {
     }
     message.push_str("run `cargo xtask schema` and commit the result");
     message
+}
+
+/// Where the routing config's schema is written.
+pub const ROUTING_SCHEMA_PATH: &str = "docs/schema/sms-routing-config.schema.json";
+
+/// The routing config's schema (`connector_kit::RoutingFactory`) over this workspace's
+/// providers, draft-07, with a `$comment` that it is generated.
+fn routing_schema_file() -> Result<String, String> {
+    use connector_kit::{ConnectorFactory, Registry, RoutingFactory};
+    let providers = Registry::new()
+        .with(aliyun_sms::AliyunSmsFactory)
+        .map_err(|e| e.to_string())?;
+    let mut generator = SchemaSettings::draft07()
+        .with_transform(RecursiveTransform(polish))
+        .into_generator();
+    let schema = RoutingFactory::new(providers)
+        .config_schema(&mut generator)
+        .to_value();
+    let text = serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?;
+    let rest = text.strip_prefix("{\n").ok_or("a schema is an object")?;
+    let note = "Generated from connector_kit::RoutingFactory over this workspace's providers \
+                by `cargo xtask schema`; do not edit.";
+    Ok(format!(
+        "{{\n  \"$comment\": {},\n{rest}\n",
+        Value::from(note)
+    ))
 }
 
 /// Aliyun's config schema, draft-07, as the Rust types give it (the loader's view).

@@ -7,13 +7,16 @@
 
 mod breaker;
 mod config;
+mod factory;
 mod failover;
+mod findings;
 mod router;
+mod schema;
 mod settle;
 mod sleep;
 
 pub use breaker::{BreakerPolicy, BreakerState, CircuitBreaker};
-pub use config::{ROUTING_METADATA, Routing, RoutingFactory};
+pub use factory::{ROUTING_METADATA, Routing, RoutingFactory};
 pub use failover::{
     AfterError, Attempt, FAILOVER_METADATA, Failover, FailoverReport, GENERATED_REFERENCE_LEN,
 };

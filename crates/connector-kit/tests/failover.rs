@@ -403,10 +403,10 @@ fn rule_row(label: &str, error: &ConnectorError) -> String {
     format!("| {label} | {next} | {health} |")
 }
 
-fn documented_rows(path: &str) -> Vec<String> {
+fn documented_rows(path: &str, header: &str) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     text.lines()
-        .skip_while(|line| !line.starts_with("| Error |"))
+        .skip_while(|line| !line.starts_with(header))
         .skip(2)
         .take_while(|line| line.starts_with('|'))
         .map(str::to_owned)
@@ -425,11 +425,37 @@ fn the_rules_table_of_the_docs_is_what_the_code_does() {
             row
         })
         .collect();
-    let page = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/routing-and-failover.md"
-    );
-    assert_eq!(documented_rows(page), expected);
+    let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/");
+    let english = documented_rows(&format!("{docs}routing-and-failover.md"), "| Error |");
+    assert_eq!(english, expected);
+
+    // The Chinese page: the same rows, the same kinds, the same answers in its words.
+    let chinese = documented_rows(&format!("{docs}routing-and-failover.zh-CN.md"), "| 错误 |");
+    assert_eq!(chinese.len(), english.len(), "{chinese:#?}");
+    let translate = |cell: &str| match cell.trim() {
+        "下一个服务商" => "the next provider",
+        "直接返回，不再尝试其他服务商" => "returned, no other provider",
+        "先核实（见下文）" => "settled first (below)",
+        "是" => "yes",
+        "否" => "no",
+        other => panic!("an unknown answer in the Chinese table: {other}"),
+    };
+    for (en, zh) in english.iter().zip(&chinese) {
+        let (en, zh): (Vec<&str>, Vec<&str>) = (en.split('|').collect(), zh.split('|').collect());
+        let kind = |cell: &str| cell.split('`').nth(1).map(str::to_owned);
+        assert_eq!(kind(en[1]), kind(zh[1]), "{zh:?}");
+        assert_eq!(
+            (en[2].trim(), en[3].trim()),
+            (translate(zh[2]), translate(zh[3])),
+            "{zh:?}"
+        );
+        let flags = |cell: &str, words: [&str; 3]| words.map(|w| cell.contains(w));
+        assert_eq!(
+            flags(en[1], ["retryable", "outcome known", "outcome unknown"]),
+            flags(zh[1], ["可重试", "结果已知", "结果未知"]),
+            "{zh:?}"
+        );
+    }
     // Every kind has a row.
     for kind in ErrorKind::ALL {
         assert!(

@@ -65,10 +65,10 @@ pub const ROUTING_METADATA: ConnectorMetadata = ConnectorMetadata::new(
 ///   two.
 /// - `nationalCallingCode`: the country calling code of numbers written without `+` or `00`
 ///   ([`Router::with_national_calling_code`]).
-/// - `circuitBreaker` ([`BreakerPolicy`]) and `settle` ([`SettlePolicy`]): optional, with
+/// - `circuitBreaker` ([`BreakerPolicy`](crate::BreakerPolicy)) and `settle` ([`SettlePolicy`](crate::SettlePolicy)): optional, with
 ///   their defaults.
 ///
-/// A config with problems is refused with [`ErrorKind::InvalidConfig`]: every problem with its
+/// A config with problems is refused with [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig): every problem with its
 /// JSON path (`providers[1].connector`, `routes[0].providers[2]`; a provider's own errors under
 /// `providers[i].config`), never a secret of any provider's config (the values of the fields
 /// its schema marks `writeOnly`, wherever else they appear).
@@ -143,7 +143,7 @@ impl RoutingFactory {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidConfig`], as described on [`RoutingFactory`].
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig), as described on [`RoutingFactory`].
     pub fn build_routing(&self, config: &str) -> Result<Routing, ConnectorError> {
         let mut findings = Findings::default();
         let plan = read_plan(config, &self.registry, &mut findings);

@@ -226,7 +226,6 @@ impl Failover {
         let reference = generated.clone().or_else(|| message.reference.clone());
         let mut attempts: Vec<Attempt> = Vec::with_capacity(self.members.len());
         for member in &self.members {
-            let reference = reference.clone();
             let mut message = message.clone();
             if let Some(reference) = &generated {
                 let echoes = member.connector.metadata().capabilities.max_reference_len;
@@ -297,7 +296,7 @@ impl Failover {
                 target: "connector_kit::failover",
                 provider = %member.name,
                 error = %error,
-                "nothing was sent; trying the next provider"
+                "nothing was sent; the next provider, if any, is tried"
             );
             attempts.push(attempt(member, Err(error), settlement));
         }

@@ -147,7 +147,7 @@ async fn the_first_provider_is_used_again_after_its_cool_down() {
         let pair = Pair::start(
             kinds,
             (None, None),
-            json!({"circuitBreaker": {"failureThreshold": 2, "coolDownMs": 500}}),
+            json!({"circuitBreaker": {"failureThreshold": 2, "coolDownMs": 2000}}),
         )
         .await;
         for _ in 0..2 {
@@ -162,7 +162,7 @@ async fn the_first_provider_is_used_again_after_its_cool_down() {
             matches!(health[0].1, BreakerState::Open { .. }),
             "{health:?}"
         );
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        tokio::time::sleep(Duration::from_millis(2100)).await;
         assert_eq!(pair.routing.health()[0].1, BreakerState::HalfOpen);
         let receipt = pair.routing.send(&message(9)).await.unwrap();
         assert_eq!(receipt.provider.as_deref(), Some("a"));

@@ -3,7 +3,9 @@
 //!
 //! - [`AliyunSmsConfig`]: the JSON of Logto's Aliyun SMS connector as it is, plus optional
 //!   settings (endpoint, region, signature version, timeouts, attempts, STS token); every
-//!   problem is reported at once with its JSON path ([`ConfigError`]).
+//!   problem is reported at once with its JSON path ([`ConfigError`]). What Logto accepts
+//!   loads, with warnings for what it would do silently; [`AliyunSmsConfig::load`] returns
+//!   them as data and has a strict mode.
 //! - [`request`]: the pure request builder (config + message + time + nonce → signed request).
 //! - [`response`]: the pure classifier (HTTP status + body → [`Receipt`](connector_kit::Receipt)
 //!   or a [`ConnectorError`](connector_kit::ConnectorError) with its kind, Aliyun's code and
@@ -52,10 +54,10 @@
 //! let receipt = sms.send(&message).await?;
 //! assert_eq!(receipt.message_id.as_deref(), Some("900619746936498440"));
 //!
-//! // A bad config names every problem with its path.
+//! // A bad config names every problem with its path, and the warnings that explain them.
 //! let err = AliyunSmsConfig::from_json(r#"{"accesKeyId": "x", "signName": "", "templates": []}"#).unwrap_err();
-//! assert!(err.to_string().contains("accesKeyId: unknown field; did you mean `accessKeyId`?"));
 //! assert!(err.to_string().contains("signName: must not be empty"));
+//! assert!(err.to_string().contains("warning: accesKeyId: unknown field (did you mean `accessKeyId`?); ignored"));
 //! # Ok(())
 //! # }
 //! ```
@@ -68,6 +70,7 @@ pub mod delivery;
 pub mod diagnose;
 mod endpoint;
 mod local_waker;
+mod logto_templates;
 mod proxy;
 pub mod request;
 pub mod response;
@@ -77,7 +80,8 @@ mod transport;
 mod validate;
 
 pub use config::{
-    AliyunSmsConfig, ConfigError, ConfigProblem, SignatureVersion, TemplateCode, TemplateConfig,
+    AliyunSmsConfig, ConfigError, ConfigProblem, ConfigWarnings, LoadOptions, Loaded,
+    SignatureVersion, TemplateCode, TemplateConfig,
 };
 pub use connector::{AliyunSmsConnector, Clock, METADATA, USER_AGENT};
 pub use delivery::{DeliveryStatus, SendDetails, SentMessage};

@@ -139,6 +139,9 @@ pub struct ConfigError {
     pub problems: Vec<ConfigProblem>,
     /// How many more problems were found and not listed.
     pub omitted: usize,
+    /// The warnings found as well: they often explain a problem (a template ignored for its
+    /// mis-cased usage type leaves that usage type without one).
+    pub warnings: ConfigWarnings,
 }
 
 impl ConfigError {
@@ -147,6 +150,7 @@ impl ConfigError {
         ConfigError {
             problems,
             omitted: 0,
+            warnings: ConfigWarnings::default(),
         }
     }
 
@@ -164,27 +168,29 @@ impl From<ConfigProblem> for ConfigError {
 
 impl fmt::Display for ConfigError {
     /// One problem a line, as `path: message`; then `… and K more problems` if some were left
-    /// out.
+    /// out; then each warning as `warning: path: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_list(f, &self.problems, self.omitted, "problems")
+        write_list(f, &self.problems, self.omitted, "problems")?;
+        for warning in &self.warnings.warnings {
+            write!(f, "\nwarning: {warning}")?;
+        }
+        if self.warnings.omitted > 0 {
+            write!(f, "\n… and {} more warnings", self.warnings.omitted)?;
+        }
+        Ok(())
     }
 }
 
 impl std::error::Error for ConfigError {}
 
 impl From<ConfigError> for ConnectorError {
-    /// [`ErrorKind::InvalidConfig`] at the first problem's path, with every listed problem in
-    /// the message (`; `-separated) and the [`ConfigError`] as the source.
+    /// [`ErrorKind::InvalidConfig`] at the first problem's path, with every listed problem
+    /// and warning in the message (`; `-separated) and the [`ConfigError`] as the source.
     fn from(error: ConfigError) -> Self {
         let field = error.problems.first().map(|p| p.path.clone());
-        let mut message = error
-            .problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        if error.omitted > 0 {
-            message.push_str(&format!("; … and {} more problems", error.omitted));
+        let mut message = error.to_string().replace('\n', "; ");
+        if message.is_empty() {
+            message = "the config is invalid".to_owned();
         }
         let converted = ConnectorError::new(ErrorKind::InvalidConfig, message);
         match field {
@@ -312,7 +318,7 @@ impl Findings {
         }
         let text = match text.strip_prefix('\u{feff}') {
             Some(rest) => {
-                self.warn("", "the byte order mark (U+FEFF) at the start was skipped");
+                self.warn("", "a byte order mark (U+FEFF) at the start", "skipped");
                 rest
             }
             None => text,
@@ -326,8 +332,9 @@ impl Findings {
         }
     }
 
-    /// A value that must never be shown: from now on, a value that holds it is echoed as
-    /// [`REDACTED`], and every path and message has it cut out when the load finishes.
+    /// A value that must never be shown: from now on, a value or key that holds it is echoed
+    /// as [`REDACTED`] ([`echo`](Self::echo), [`key_path`](Self::key_path)), and every message
+    /// has it cut out when the load finishes.
     pub fn add_secret(&mut self, secret: &str) {
         let secret = secret.to_owned();
         if !secret.is_empty() && !self.secrets.0.contains(&secret) {
@@ -403,9 +410,21 @@ impl Findings {
         self.record(Severity::Error, |_| (path.into(), message.into()));
     }
 
-    /// Records a warning; a problem in strict mode.
-    pub fn warn(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.record(Severity::Warning, |_| (path.into(), message.into()));
+    /// Records a warning: `what` was found, and `done` is what the loader does about it
+    /// (`ignored`, `the first one is used`); the message is `{what}; {done}`. In strict mode it
+    /// is a problem instead: `{what}; refused in strict mode`.
+    pub fn warn(&mut self, path: impl Into<String>, what: impl Into<String>, done: &str) {
+        self.record(Severity::Warning, |findings| {
+            (path.into(), findings.warning_message(what.into(), done))
+        });
+    }
+
+    fn warning_message(&self, what: String, done: &str) -> String {
+        if self.options.strict {
+            format!("{what}; refused in strict mode")
+        } else {
+            format!("{what}; {done}")
+        }
     }
 
     /// Records a finding, building its path and message only if the list it goes to has room.
@@ -444,14 +463,14 @@ impl Findings {
             }
             self.record(Severity::Warning, |findings| {
                 let suggestion = did_you_mean(key, known).filter(|_| !findings.holds_secret(key));
-                let message = match suggestion {
-                    Some(meant) => format!("unknown field, ignored; did you mean `{meant}`?"),
-                    None => format!(
-                        "unknown field, ignored; expected one of: {}",
-                        known.join(", ")
-                    ),
+                let what = match suggestion {
+                    Some(meant) => format!("unknown field (did you mean `{meant}`?)"),
+                    None => format!("unknown field (expected one of: {})", known.join(", ")),
                 };
-                (findings.key_path(path, key), message)
+                (
+                    findings.key_path(path, key),
+                    findings.warning_message(what, "ignored"),
+                )
             });
         }
     }
@@ -475,20 +494,20 @@ impl Findings {
             counts[at].1 += 1;
         }
         for (path, times) in counts {
-            let (severity, what) = if is_error(path) {
-                (
-                    Severity::Error,
-                    "which one is meant is unclear, so the config is refused: keep one",
-                )
+            if is_error(path) {
+                self.record(Severity::Error, |findings| {
+                    let message = format!(
+                        "is given {times} times; which one is meant is unclear, so the config is refused: keep one"
+                    );
+                    (findings.path_of(path), message)
+                });
             } else {
-                (Severity::Warning, "the last one is used (as JSON.parse does)")
-            };
-            self.record(severity, |findings| {
-                (
-                    findings.path_of(path),
-                    format!("is given {times} times; {what}"),
-                )
-            });
+                self.record(Severity::Warning, |findings| {
+                    let what = format!("is given {times} times");
+                    let done = "the last one is used, as JSON.parse does";
+                    (findings.path_of(path), findings.warning_message(what, done))
+                });
+            }
         }
     }
 
@@ -500,33 +519,32 @@ impl Findings {
     /// The config and its warnings, or every problem. `None` with no problem recorded is a
     /// loader that gave up without saying why: reported as an incomplete config.
     pub fn finish<T>(mut self, config: Option<T>) -> Result<Loaded<T>, ConfigError> {
+        // Paths hold user text only where `key_path` wrote it, redacted already; messages may
+        // hold anything, so every secret is cut out of them here.
         let needles = self.needles();
-        let redact = |problems: Vec<ConfigProblem>| -> Vec<ConfigProblem> {
-            problems
+        let redact = |findings: Vec<ConfigProblem>| -> Vec<ConfigProblem> {
+            findings
                 .into_iter()
                 .map(|p| ConfigProblem {
-                    path: cut(&p.path, &needles),
                     message: cut(&p.message, &needles),
+                    path: p.path,
                 })
                 .collect()
         };
+        if config.is_none() && self.problems.is_empty() {
+            self.error("", "the config is incomplete");
+        }
+        let warnings = ConfigWarnings {
+            warnings: redact(self.warnings),
+            omitted: self.omitted_warnings,
+        };
         match config {
-            Some(config) if self.problems.is_empty() => Ok(Loaded {
-                config,
-                warnings: ConfigWarnings {
-                    warnings: redact(self.warnings),
-                    omitted: self.omitted_warnings,
-                },
+            Some(config) if self.problems.is_empty() => Ok(Loaded { config, warnings }),
+            _ => Err(ConfigError {
+                problems: redact(self.problems),
+                omitted: self.omitted_problems,
+                warnings,
             }),
-            _ => {
-                if self.problems.is_empty() {
-                    self.error("", "the config is incomplete");
-                }
-                Err(ConfigError {
-                    problems: redact(self.problems),
-                    omitted: self.omitted_problems,
-                })
-            }
         }
     }
 
@@ -565,16 +583,21 @@ mod tests {
         let mut findings = Findings::new(&LoadOptions::default().with_max_problems(2));
         for i in 0..5 {
             findings.error(format!("e{i}"), "bad");
-            findings.warn(format!("w{i}"), "odd");
+            findings.warn(format!("w{i}"), "odd", "ignored");
         }
         let err = findings.finish(Some(())).unwrap_err();
         assert_eq!(err.paths().collect::<Vec<_>>(), ["e0", "e1"]);
         assert_eq!(err.omitted, 3);
-        assert_eq!(err.to_string(), "e0: bad\ne1: bad\n… and 3 more problems");
+        assert_eq!(err.warnings.count(), 5);
+        assert_eq!(
+            err.to_string(),
+            "e0: bad\ne1: bad\n… and 3 more problems\n\
+             warning: w0: odd; ignored\nwarning: w1: odd; ignored\n… and 3 more warnings"
+        );
         let converted = ConnectorError::from(err);
         assert_eq!(
             converted.message(),
-            "e0: bad; e1: bad; … and 3 more problems"
+            "e0: bad; e1: bad; … and 3 more problems; warning: w0: odd; ignored; warning: w1: odd; ignored; … and 3 more warnings"
         );
         assert_eq!(converted.field(), Some("e0"));
     }
@@ -582,17 +605,17 @@ mod tests {
     #[test]
     fn warnings_come_back_as_data_or_as_problems_in_strict_mode() {
         let mut findings = Findings::new(&LoadOptions::default());
-        findings.warn("a", "ignored");
+        findings.warn("a", "a stray key", "ignored");
         let loaded = findings.finish(Some(7)).unwrap();
         assert_eq!(loaded.config, 7);
-        assert_eq!(loaded.warnings.to_string(), "a: ignored");
+        assert_eq!(loaded.warnings.to_string(), "a: a stray key; ignored");
         assert_eq!(loaded.warnings.count(), 1);
 
         let mut findings = Findings::new(&LoadOptions::strict());
-        findings.warn("a", "ignored");
+        findings.warn("a", "a stray key", "ignored");
         assert!(findings.has_problems());
         let err = findings.finish(Some(7)).unwrap_err();
-        assert_eq!(err.to_string(), "a: ignored");
+        assert_eq!(err.to_string(), "a: a stray key; refused in strict mode");
 
         let err = Findings::new(&LoadOptions::default())
             .finish::<()>(None)
@@ -614,11 +637,12 @@ mod tests {
         assert_eq!(findings.echo("token"), "`token`");
         assert_eq!(findings.key_path("a", "CanarySecret9"), "a.** redacted **");
         // What a message says without echo: the secret as it is, or as `escape` writes it.
-        findings.warn("x.CanarySecret9", "CanarySecret9 and Zw\\u{200b}Secret5 and tok");
+        let path = findings.key_path("x", "CanarySecret9");
+        findings.warn(path, "CanarySecret9 and Zw\\u{200b}Secret5", "tok");
         let loaded = findings.finish(Some(())).unwrap();
         assert_eq!(
             loaded.warnings.to_string(),
-            "x.** redacted **: ** redacted ** and ** redacted ** and tok"
+            "x.** redacted **: ** redacted ** and ** redacted **; tok"
         );
         assert!(!format!("{:?}", Findings::new(&LoadOptions::default())).contains("Canary"));
     }
@@ -639,9 +663,9 @@ mod tests {
         assert_eq!(loaded.warnings.count(), 1002);
         assert_eq!(
             loaded.warnings.to_string(),
-            "k0000: unknown field, ignored; expected one of: signName, templates\n\
-             k0001: unknown field, ignored; expected one of: signName, templates\n\
-             k0002: unknown field, ignored; expected one of: signName, templates\n\
+            "k0000: unknown field (expected one of: signName, templates); ignored\n\
+             k0001: unknown field (expected one of: signName, templates); ignored\n\
+             k0002: unknown field (expected one of: signName, templates); ignored\n\
              … and 999 more warnings"
         );
         let mut findings = Findings::new(&LoadOptions::strict());
@@ -650,8 +674,8 @@ mod tests {
         let err = findings.finish(Some(())).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "t[0].signname: unknown field, ignored; did you mean `signName`?\n\
-             t[0].\\u{202e}x: unknown field, ignored; expected one of: signName, templates"
+            "t[0].signname: unknown field (did you mean `signName`?); refused in strict mode\n\
+             t[0].\\u{202e}x: unknown field (expected one of: signName, templates); refused in strict mode"
         );
     }
 
@@ -668,14 +692,16 @@ mod tests {
         let err = findings.finish(Some(())).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "secret: is given 3 times; which one is meant is unclear, so the config is refused: keep one"
+            "secret: is given 3 times; which one is meant is unclear, so the config is refused: keep one\n\
+             warning: name: is given 2 times; the last one is used, as JSON.parse does\n\
+             warning: t[0].x: is given 2 times; the last one is used, as JSON.parse does"
         );
         let mut findings = Findings::new(&LoadOptions::default());
         findings.duplicate_keys(&parsed.duplicates, |_| false);
         let warnings = findings.finish(Some(())).unwrap().warnings;
         let paths: Vec<_> = warnings.iter().map(|w| w.path.as_str()).collect();
         assert_eq!(paths, ["secret", "name", "t[0].x"]);
-        assert!(warnings.warnings[1].message.contains("given 2 times; the last one is used"));
+        assert_eq!(warnings.warnings[1].message, "is given 2 times; the last one is used, as JSON.parse does");
     }
 
     #[test]

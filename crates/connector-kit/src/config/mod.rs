@@ -68,7 +68,7 @@
 //! let text = r#"{"apiKey": "k-3f9a77", "sender": "10690", "sendr": 1}"#;
 //! let loaded = load(text, &LoadOptions::default()).unwrap();
 //! assert_eq!(loaded.config.sender, "10690");
-//! assert_eq!(loaded.warnings.to_string(), "sendr: unknown field, ignored; did you mean `sender`?");
+//! assert_eq!(loaded.warnings.to_string(), "sendr: unknown field (did you mean `sender`?); ignored");
 //! assert!(load(text, &LoadOptions::strict()).is_err());
 //!
 //! // The secret never shows, even where it is not the secret field; look-alikes show.

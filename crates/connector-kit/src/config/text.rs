@@ -43,31 +43,35 @@ pub(crate) fn escape_up_to(text: &str, limit: Option<usize>) -> String {
     out
 }
 
-/// Whether a character cannot be seen or changes how text around it reads: the control
-/// characters (C0 with NUL, CR and LF, DEL, C1) and Unicode's invisible format characters (zero
-/// width spaces and joiners, direction marks and overrides, the byte order mark, ...).
+/// Whether a character is a control character (Unicode category Cc: C0 with NUL, CR and LF,
+/// DEL, C1) or a format character (Cf: zero-width spaces and joiners, direction marks and
+/// overrides, the byte order mark, ...): characters that cannot be seen, or change how the text
+/// around them reads.
 pub fn is_control_or_invisible(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
             '\u{ad}'
-                | '\u{34f}'
+                | '\u{600}'..='\u{605}'
                 | '\u{61c}'
-                | '\u{115f}'
-                | '\u{1160}'
-                | '\u{17b4}'
-                | '\u{17b5}'
-                | '\u{180b}'..='\u{180f}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8e2}'
+                | '\u{180e}'
                 | '\u{200b}'..='\u{200f}'
                 | '\u{202a}'..='\u{202e}'
-                | '\u{2060}'..='\u{206f}'
-                | '\u{3164}'
-                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
                 | '\u{feff}'
-                | '\u{ffa0}'
-                | '\u{fff0}'..='\u{fffb}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
                 | '\u{1d173}'..='\u{1d17a}'
-                | '\u{e0000}'..='\u{e0fff}'
+                | '\u{e0001}'
+                | '\u{e0020}'..='\u{e007f}'
         )
 }
 

@@ -167,15 +167,30 @@ mod tests {
         let valid = UsageType::ALL.map(UsageType::as_str).join(", ");
         assert_eq!(
             lines[0],
-            format!("templates[1].usageType: `Test` is a deprecated usage type: Logto sends its test messages as Generic (valid usage types: {valid}); this template is ignored, as Logto ignores it")
+            format!(
+                "templates[1].usageType: `Test` is a deprecated usage type: Logto sends its test messages as Generic (valid usage types: {valid}); this template is ignored, as Logto ignores it"
+            )
         );
         assert_eq!(
             lines[1],
-            format!("templates[3].usageType: unknown usage type `signIn`; did you mean `SignIn`? (valid usage types: {valid}); this template is ignored, as Logto ignores it")
+            format!(
+                "templates[3].usageType: unknown usage type `signIn`; did you mean `SignIn`? (valid usage types: {valid}); this template is ignored, as Logto ignores it"
+            )
         );
-        assert_eq!(lines[2], "templates[4].usageType: SignIn already has a template (templates[2]); this one is ignored, as Logto uses the first");
-        assert!(lines[3].starts_with("templates[6].usageType: unknown usage type `Generic `; did you mean `Generic`?"), "{report}");
-        assert!(lines[4].starts_with("templates[8].usageType: unknown usage type `` (valid"), "{report}");
+        assert_eq!(
+            lines[2],
+            "templates[4].usageType: SignIn already has a template (templates[2]); this one is ignored, as Logto uses the first"
+        );
+        assert!(
+            lines[3].starts_with(
+                "templates[6].usageType: unknown usage type `Generic `; did you mean `Generic`?"
+            ),
+            "{report}"
+        );
+        assert!(
+            lines[4].starts_with("templates[8].usageType: unknown usage type `` (valid"),
+            "{report}"
+        );
         assert_eq!(lines.len(), 5);
     }
 
@@ -184,7 +199,15 @@ mod tests {
         let (usages, report) = run(json!([
             {"templateCode": "x"}, {"usageType": 7}, "SMS_1", {"usageType": "Test"}
         ]));
-        assert_eq!(usages, [Usage::Invalid, Usage::Invalid, Usage::Invalid, Usage::Ignored]);
+        assert_eq!(
+            usages,
+            [
+                Usage::Invalid,
+                Usage::Invalid,
+                Usage::Invalid,
+                Usage::Ignored
+            ]
+        );
         assert_eq!(
             report,
             "ERROR templates[0].usageType: is required\n\

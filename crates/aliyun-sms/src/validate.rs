@@ -231,9 +231,12 @@ impl Walk<'_> {
                 })
                 .map(SecretString::from),
             (None | Some(Value::Null), Source::Json) => None,
-            (Some(v), _) => self.exact_string(v, "securityToken").map(SecretString::from),
+            (Some(v), _) => self
+                .exact_string(v, "securityToken")
+                .map(SecretString::from),
         };
         if let Some(id) = &access_key_id {
+            self.sent_in_clear(id, "accessKeyId");
             self.charset(
                 id,
                 "accessKeyId",
@@ -439,6 +442,9 @@ impl Walk<'_> {
             self.problem(path, "must not be empty");
             return None;
         }
+        if !self.sent_in_clear(trimmed, path) {
+            return None;
+        }
         if let Some((at, c)) = find_control_or_invisible(trimmed) {
             self.problem(
                 path,
@@ -469,6 +475,20 @@ impl Walk<'_> {
             );
         }
         Some(trimmed.to_owned())
+    }
+
+    /// Records a problem when `text`, which requests carry in clear, holds a secret: a value
+    /// pasted into the wrong field would send the secret to Aliyun (and into any log of the
+    /// request) and could never work.
+    fn sent_in_clear(&mut self, text: &str, path: &str) -> bool {
+        if self.findings.holds_secret(text) {
+            self.problem(
+                path,
+                "holds the AccessKey secret or the STS token, which would be sent in clear: check that the right value is in this field",
+            );
+            return false;
+        }
+        true
     }
 
     /// Records `message` when a byte of `text` is not `allowed`. Never shows the text.
@@ -528,6 +548,9 @@ impl Walk<'_> {
 
     fn endpoint(&mut self, value: &Value, path: &str) -> Option<String> {
         let endpoint = self.exact_string(value, path)?;
+        if !self.sent_in_clear(&endpoint, path) {
+            return None;
+        }
         match Endpoint::parse(&endpoint) {
             Ok(_) => Some(endpoint),
             Err(message) => {
@@ -539,6 +562,9 @@ impl Walk<'_> {
 
     fn region_id(&mut self, value: &Value, path: &str) -> Option<String> {
         let region = self.exact_string(value, path)?;
+        if !self.sent_in_clear(&region, path) {
+            return None;
+        }
         let well_formed = region
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
@@ -706,12 +732,24 @@ mod tests {
     #[test]
     fn endpoints_by_region_are_the_sdks() {
         for (region, endpoint) in [
-            ("ap-southeast-1", "https://dysmsapi.ap-southeast-1.aliyuncs.com"),
-            ("ap-southeast-5", "https://dysmsapi.ap-southeast-5.aliyuncs.com"),
+            (
+                "ap-southeast-1",
+                "https://dysmsapi.ap-southeast-1.aliyuncs.com",
+            ),
+            (
+                "ap-southeast-5",
+                "https://dysmsapi.ap-southeast-5.aliyuncs.com",
+            ),
             ("eu-central-1", "https://dysmsapi.eu-central-1.aliyuncs.com"),
             ("us-east-1", "https://dysmsapi.us-east-1.aliyuncs.com"),
-            ("cn-beijing", "https://dysmsapi-proxy.cn-beijing.aliyuncs.com"),
-            ("cn-hongkong", "https://dysmsapi-xman.cn-hongkong.aliyuncs.com"),
+            (
+                "cn-beijing",
+                "https://dysmsapi-proxy.cn-beijing.aliyuncs.com",
+            ),
+            (
+                "cn-hongkong",
+                "https://dysmsapi-xman.cn-hongkong.aliyuncs.com",
+            ),
             ("cn-hangzhou", "https://dysmsapi.aliyuncs.com"),
             ("cn-shanghai", "https://dysmsapi.aliyuncs.com"),
             ("ap-northeast-1", "https://dysmsapi.aliyuncs.com"),

@@ -187,7 +187,10 @@ fn every_problem_is_reported_with_its_path() {
             with(json!({"accessKeyId": "LTAI,5t=x", "securityToken": "line\nbreak"})),
             vec![
                 ("accessKeyId", "must hold only letters, digits"),
-                ("securityToken", "holds a control or invisible character; remove it"),
+                (
+                    "securityToken",
+                    "holds a control or invisible character; remove it",
+                ),
             ],
         ),
         (

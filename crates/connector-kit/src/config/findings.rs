@@ -361,7 +361,10 @@ impl Findings {
         }
     }
 
-    fn holds_secret(&self, text: &str) -> bool {
+    /// Whether `text` is a secret or holds one (secrets of fewer than 4 characters only when
+    /// `text` is exactly the secret): such a value is never echoed, and a loader should refuse
+    /// it in any field that is sent in clear.
+    pub fn holds_secret(&self, text: &str) -> bool {
         self.secrets.0.iter().any(|secret| {
             text == secret
                 || (secret.chars().count() >= MIN_SECRET_CHARS && text.contains(secret.as_str()))
@@ -701,7 +704,10 @@ mod tests {
         let warnings = findings.finish(Some(())).unwrap().warnings;
         let paths: Vec<_> = warnings.iter().map(|w| w.path.as_str()).collect();
         assert_eq!(paths, ["secret", "name", "t[0].x"]);
-        assert_eq!(warnings.warnings[1].message, "is given 2 times; the last one is used, as JSON.parse does");
+        assert_eq!(
+            warnings.warnings[1].message,
+            "is given 2 times; the last one is used, as JSON.parse does"
+        );
     }
 
     #[test]
@@ -722,6 +728,12 @@ mod tests {
 
         let mut findings = Findings::new(&LoadOptions::default());
         assert!(findings.parse_json("{").is_none());
-        assert!(findings.finish::<()>(None).unwrap_err().to_string().starts_with("the config is not valid JSON: EOF"));
+        assert!(
+            findings
+                .finish::<()>(None)
+                .unwrap_err()
+                .to_string()
+                .starts_with("the config is not valid JSON: EOF")
+        );
     }
 }

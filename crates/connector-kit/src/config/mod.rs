@@ -86,8 +86,8 @@ mod read;
 mod text;
 
 pub use findings::{
-    ConfigError, ConfigProblem, ConfigWarnings, DEFAULT_MAX_PROBLEMS, Findings, LoadOptions, Loaded,
-    REDACTED,
+    ConfigError, ConfigProblem, ConfigWarnings, DEFAULT_MAX_PROBLEMS, Findings, LoadOptions,
+    Loaded, REDACTED,
 };
 pub use json::{DuplicateKey, ParsedJson, PathSegment, parse_json};
 pub use read::{DEFAULT_MAX_BYTES, ReadError, read_capped, read_config, source_name};

@@ -141,7 +141,13 @@ mod tests {
     #[test]
     fn says_where_text_stops_being_utf8() {
         let err = read_capped(&b"{\"a\": \"\xff\"}"[..], 64).unwrap_err();
-        assert!(matches!(err, ReadError::NotUtf8 { offset: 7, utf16: false }));
+        assert!(matches!(
+            err,
+            ReadError::NotUtf8 {
+                offset: 7,
+                utf16: false
+            }
+        ));
         let err = read_capped(&b"\xff\xfe{\0}\0"[..], 64).unwrap_err();
         assert_eq!(err.to_string(), "is UTF-16 text; save it as UTF-8");
     }

@@ -166,14 +166,20 @@ mod tests {
 
     #[test]
     fn control_and_invisible_characters() {
-        for c in ['\0', '\r', '\n', '\u{1b}', '\u{7f}', '\u{85}', '\u{200b}', '\u{202e}', '\u{feff}', '\u{2066}'] {
+        for c in [
+            '\0', '\r', '\n', '\u{1b}', '\u{7f}', '\u{85}', '\u{200b}', '\u{202e}', '\u{feff}',
+            '\u{2066}',
+        ] {
             assert!(is_control_or_invisible(c), "{c:?}");
         }
         for c in ['a', ' ', 'é', '阿', '\u{3000}', 'і'] {
             assert!(!is_control_or_invisible(c), "{c:?}");
         }
         assert_eq!(find_control_or_invisible("Log\0to"), Some((3, '\0')));
-        assert_eq!(find_control_or_invisible("阿里\u{200b}"), Some((2, '\u{200b}')));
+        assert_eq!(
+            find_control_or_invisible("阿里\u{200b}"),
+            Some((2, '\u{200b}'))
+        );
         assert_eq!(find_control_or_invisible("Logto"), None);
     }
 
@@ -192,7 +198,10 @@ mod tests {
             ("access_key_secret", Some("accessKeySecret")),
             ("template", Some("templates")),
             ("timeout", Some("timeoutMs")),
-            ("strictPhoneRegionCheck", Some("strictPhoneRegionNumberCheck")),
+            (
+                "strictPhoneRegionCheck",
+                Some("strictPhoneRegionNumberCheck"),
+            ),
             ("sign\u{200b}Name", Some("signName")),
             ("ѕignName", Some("signName")),
             ("foo", None),

@@ -44,10 +44,14 @@ enum Command {
         #[arg(long)]
         reference: Option<String>,
     },
-    /// Validate a connector config and print every problem with its JSON path.
+    /// Validate a connector config and print every problem and warning with its JSON path.
     CheckConfig {
-        /// The config file (the Logto JSON).
+        /// The config file (the Logto JSON); `-` reads standard input. At most 1 MiB.
         file: PathBuf,
+        /// Refuse what would load with a warning (a stray key, a `Test` template, a padded
+        /// sign name), instead of accepting it as Logto does.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print every stage of an RPC V1 signature, to debug SignatureDoesNotMatch.
     Sign(sign::SignArgs),
@@ -99,7 +103,7 @@ fn main() -> ExitCode {
                 })
                 .await
             }
-            Command::CheckConfig { file } => check::run(&file, json),
+            Command::CheckConfig { file, strict } => check::run(&file, strict, json),
             Command::Sign(args) => sign::run(&args, json),
             Command::Emulator { port } => emulator::run(port, json).await,
             Command::Bench(args) => bench::run(args, json).await,

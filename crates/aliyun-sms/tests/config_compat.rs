@@ -285,26 +285,18 @@ fn the_first_of_a_repeated_usage_type_and_the_last_of_a_repeated_key_are_used() 
     );
 }
 
-/// The configs of the guides (every ```json block, English and Chinese), the schema's example
-/// and Logto's console default load with no warning at all.
-#[test]
-fn the_example_configs_load_with_no_warning() {
+/// The ```json and ```jsonc blocks of both guides, with the line of each.
+fn guide_blocks(fence: &str) -> Vec<(String, String)> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/");
-    let env = |name: &str| match name {
-        ENV_ACCESS_KEY_ID => Some("LTAI5tFromTheEnvironment".to_owned()),
-        ENV_ACCESS_KEY_SECRET => Some("secret-from-the-environment".to_owned()),
-        ENV_SECURITY_TOKEN => Some("token-from-the-environment".to_owned()),
-        _ => None,
-    };
-    let mut configs: Vec<(String, String)> = Vec::new();
+    let mut blocks = Vec::new();
     for guide in ["aliyun-sms.md", "aliyun-sms.zh-CN.md"] {
         let text = std::fs::read_to_string(format!("{root}{guide}")).unwrap();
         let mut block: Option<String> = None;
         for (line, content) in text.lines().enumerate() {
             match (&mut block, content.trim()) {
-                (None, "```json") => block = Some(String::new()),
+                (None, opening) if opening == fence => block = Some(String::new()),
                 (Some(json), "```") => {
-                    configs.push((format!("{guide}:{line}"), std::mem::take(json)));
+                    blocks.push((format!("{guide}:{line}"), std::mem::take(json)));
                     block = None;
                 }
                 (Some(json), _) => {
@@ -315,6 +307,37 @@ fn the_example_configs_load_with_no_warning() {
             }
         }
     }
+    blocks
+}
+
+/// The guides' examples of configs that load with warnings (```jsonc) do, and strict mode
+/// refuses them.
+#[test]
+fn the_guides_configs_with_warnings_load_and_strict_mode_refuses_them() {
+    let blocks = guide_blocks("```jsonc");
+    assert_eq!(blocks.len(), 2, "one in each guide");
+    for (at, json) in blocks {
+        let loaded = AliyunSmsConfig::load_with_env(&json, &LoadOptions::default(), no_env)
+            .unwrap_or_else(|e| panic!("{at}: {e}"));
+        assert_eq!(loaded.warnings.count(), 5, "{at}: {}", loaded.warnings);
+        assert_eq!(loaded.config.sign_name, "Logto");
+        let err =
+            AliyunSmsConfig::load_with_env(&json, &LoadOptions::strict(), no_env).unwrap_err();
+        assert_eq!(err.problems.len(), 5, "{at}: {err}");
+    }
+}
+
+/// The configs of the guides (every ```json block, English and Chinese), the schema's example
+/// and Logto's console default load with no warning at all.
+#[test]
+fn the_example_configs_load_with_no_warning() {
+    let env = |name: &str| match name {
+        ENV_ACCESS_KEY_ID => Some("LTAI5tFromTheEnvironment".to_owned()),
+        ENV_ACCESS_KEY_SECRET => Some("secret-from-the-environment".to_owned()),
+        ENV_SECURITY_TOKEN => Some("token-from-the-environment".to_owned()),
+        _ => None,
+    };
+    let mut configs = guide_blocks("```json");
     assert!(configs.len() >= 6, "{configs:?}");
     let schema = serde_json::to_value(schemars::schema_for!(AliyunSmsConfig)).unwrap();
     for example in schema["examples"].as_array().unwrap() {

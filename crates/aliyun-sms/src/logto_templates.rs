@@ -14,7 +14,7 @@
 //! `templates` list (Aliyun, Tencent) shares it.
 
 use connector_kit::UsageType;
-use connector_kit::config::{Findings, REDACTED, did_you_mean};
+use connector_kit::config::{Findings, REDACTED, did_you_mean, type_name};
 use serde_json::Value;
 
 /// The usage type Logto's connector-kit deprecated in favour of `Generic`.
@@ -112,17 +112,6 @@ fn ignored_usage_type(name: &str, findings: &Findings) -> String {
         .map(|meant| format!("; did you mean `{meant}`?"))
         .unwrap_or_default();
     format!("unknown usage type {shown}{hint} (valid usage types: {valid})")
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

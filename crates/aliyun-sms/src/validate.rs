@@ -15,6 +15,7 @@ use std::ops::RangeInclusive;
 use connector_kit::UsageType;
 use connector_kit::config::{
     ConfigError, Findings, LoadOptions, Loaded, PathSegment, escape, find_control_or_invisible,
+    type_name,
 };
 use serde_json::{Map, Value};
 
@@ -711,17 +712,6 @@ fn join(path: &str, key: &str) -> String {
         key.to_owned()
     } else {
         format!("{path}.{key}")
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 

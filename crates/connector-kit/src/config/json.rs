@@ -47,6 +47,19 @@ impl ParsedJson {
     }
 }
 
+/// How a message names the type of a JSON value: `null`, `a boolean`, `a number`, `a string`,
+/// `a list` or `an object` (as in `expected a string, found a number`).
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Parses JSON text as `serde_json` does (same syntax, same nesting limit of 128), recording
 /// every repeated key.
 ///

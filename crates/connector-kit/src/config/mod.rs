@@ -89,7 +89,7 @@ pub use findings::{
     ConfigError, ConfigProblem, ConfigWarnings, DEFAULT_MAX_PROBLEMS, Findings, LoadOptions,
     Loaded, REDACTED,
 };
-pub use json::{DuplicateKey, ParsedJson, PathSegment, parse_json};
+pub use json::{DuplicateKey, ParsedJson, PathSegment, parse_json, type_name};
 pub use read::{DEFAULT_MAX_BYTES, ReadError, read_capped, read_config, source_name};
 pub use text::{
     MAX_ECHO_CHARS, did_you_mean, escape, find_control_or_invisible, is_control_or_invisible,

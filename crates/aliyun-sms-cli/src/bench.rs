@@ -170,6 +170,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 pub async fn run(args: BenchArgs, json: bool) -> u8 {
+    let debug_build = cfg!(debug_assertions);
+    if debug_build && !json {
+        eprintln!(
+            "warning: this is a debug build; its figures say little about a release build. \
+             Measure with: cargo run --release -p aliyun-sms-cli -- bench"
+        );
+    }
     let (server, port) = match spawn_canned_server() {
         Ok(server) => server,
         Err(error) => {
@@ -178,12 +185,11 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
         }
     };
     let endpoint = format!("http://127.0.0.1:{port}");
-    let mut config: serde_json::Value =
-        serde_json::from_str(&crate::send::demo_config(&endpoint)).expect("demo config is JSON");
+    let mut config = aliyun_sms_emulator::demo_connector_config(&endpoint);
     config["signatureVersion"] = json!(args.signature);
     let connector = match AliyunSmsConnector::from_json(&config.to_string()) {
         Ok(connector) => Arc::new(connector),
-        Err(error) => return crate::output::report_error(&error, json),
+        Err(error) => return crate::output::report_error(&error, json, None),
     };
     let message = Arc::new(SmsMessage::verification_code(
         "+8613800138000".parse().expect("a valid number"),
@@ -193,7 +199,7 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
 
     let raw_request: Arc<[u8]> = match raw_request(&connector, &message) {
         Ok(request) => request.into(),
-        Err(error) => return crate::output::report_error(&error, json),
+        Err(error) => return crate::output::report_error(&error, json, None),
     };
     let raw = args.client == "raw";
     let address: SocketAddr = ([127, 0, 0, 1], port).into();
@@ -266,6 +272,7 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
         "systemCpuSecondsPer10k": cpu.map(|(_, system)| system * 10_000.0 / sends),
         "peakRssMib": peak_rss_mib(),
         "connectionsOpened": connections,
+        "debugBuild": debug_build,
     });
     if json {
         println!("{report}");
@@ -274,17 +281,21 @@ pub async fn run(args: BenchArgs, json: bool) -> u8 {
             "{} sends at concurrency {} (signature {}, {} runtime, {} client), {} failed",
             args.messages, args.concurrency, args.signature, args.runtime, args.client, failures
         );
-        for (label, key) in [
-            ("sends/s", "sendsPerSecond"),
-            ("p50 latency (ms)", "p50Ms"),
-            ("p99 latency (ms)", "p99Ms"),
-            ("client CPU s / 10,000 sends", "cpuSecondsPer10k"),
-            ("  of which user", "userCpuSecondsPer10k"),
-            ("  of which system (kernel)", "systemCpuSecondsPer10k"),
-            ("peak RSS (MiB)", "peakRssMib"),
-            ("TCP connections opened", "connectionsOpened"),
+        for (label, key, decimals) in [
+            ("sends/s", "sendsPerSecond", 0),
+            ("p50 latency (ms)", "p50Ms", 3),
+            ("p99 latency (ms)", "p99Ms", 3),
+            ("client CPU s / 10,000 sends", "cpuSecondsPer10k", 2),
+            ("  of which user", "userCpuSecondsPer10k", 2),
+            ("  of which system (kernel)", "systemCpuSecondsPer10k", 2),
+            ("peak RSS (MiB)", "peakRssMib", 1),
+            ("TCP connections opened", "connectionsOpened", 0),
         ] {
-            println!("  {label:<30} {}", report[key]);
+            let shown = match report[key].as_f64() {
+                Some(value) => format!("{value:.decimals$}"),
+                None => "unknown".to_owned(),
+            };
+            println!("  {label:<30} {shown:>12}");
         }
     }
     if failures == 0 {

@@ -1,25 +1,40 @@
 //! `aliyun-sms`: send a verification code (through the embedded emulator unless a config points
-//! at Aliyun), check a config, explain a signature, serve the emulator, measure a load.
+//! at Aliyun), look up its delivery, check a config, explain a signature, serve the emulator,
+//! measure a load.
 
 mod bench;
 mod check;
 mod emulator;
+mod logging;
 mod output;
 mod send;
 mod sign;
+mod status;
+mod wait;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 use connector_kit::UsageType;
 
 #[derive(Parser)]
-#[command(name = "aliyun-sms", version, about, propagate_version = true)]
+#[command(
+    name = "aliyun-sms",
+    version,
+    about,
+    propagate_version = true,
+    after_help = output::EXIT_CODES_HELP
+)]
 struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Show the connector's log on stderr: -v what each attempt did, -vv more detail.
+    /// RUST_LOG (e.g. RUST_LOG=aliyun_sms=debug) adds its own directives.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -27,23 +42,30 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Send a verification code: to the embedded emulator, or with --config to Aliyun.
+    #[command(after_help = output::EXIT_CODES_HELP)]
     Send {
-        /// The recipient, as people type it (+8613800138000, 13800138000, +1 862 401 7194).
+        /// The recipient, as people type it (+8613800138000, 13800138000, (+86) 138 0013 8000,
+        /// +1 862 401 7194).
         #[arg(long)]
         to: String,
-        /// Why the code is sent; chooses the template.
-        #[arg(long, default_value = "SignIn")]
+        /// Why the code is sent; chooses the template (Generic when the config has none for it).
+        #[arg(long, default_value = "SignIn", value_parser = usage_type_parser())]
         usage: UsageType,
-        /// The code (4 to 6 letters or digits); a random 6-digit code when absent.
+        /// The code: 4 to 6 letters or digits (what Aliyun accepts in a verification-code
+        /// template); a random 6-digit code when absent.
         #[arg(long)]
         code: Option<String>,
         /// A connector config (the Logto JSON); without it the embedded emulator is used.
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Your own reference for the message (Aliyun's OutId).
+        /// Your own reference for the message (Aliyun's OutId), to find it with `status`.
         #[arg(long)]
         reference: Option<String>,
     },
+    /// Look up what the provider knows of messages sent to a number: delivered, failed with
+    /// the carrier's code, waiting, or not found (Aliyun's QuerySendDetails).
+    #[command(after_help = output::EXIT_CODES_HELP)]
+    Status(status::StatusArgs),
     /// Validate a connector config and print every problem and warning with its JSON path.
     CheckConfig {
         /// The config file (the Logto JSON); `-` reads standard input. At most 1 MiB.
@@ -55,12 +77,9 @@ enum Command {
     },
     /// Print every stage of an RPC V1 signature, to debug SignatureDoesNotMatch.
     Sign(sign::SignArgs),
-    /// Serve the emulator with the demo account on loopback until interrupted.
-    Emulator {
-        /// The port on 127.0.0.1 (0 picks a free one).
-        #[arg(long, default_value_t = 8787)]
-        port: u16,
-    },
+    /// Serve the emulator of Aliyun's SMS endpoint with the demo account on loopback until
+    /// interrupted, showing each message it delivers.
+    Emulator(emulator::EmulatorArgs),
     /// Send many messages through the real connector to a loopback server and report the cost.
     Bench(bench::BenchArgs),
     /// (internal) The canned-OK server the bench runs in a child process.
@@ -68,8 +87,15 @@ enum Command {
     CannedServer,
 }
 
+/// The usage types as choices `--help` lists.
+fn usage_type_parser() -> impl TypedValueParser<Value = UsageType> {
+    PossibleValuesParser::new(UsageType::ALL.map(UsageType::as_str))
+        .try_map(|name| name.parse::<UsageType>())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(cli.verbose);
     let mut builder = match &cli.command {
         Command::Bench(args) if args.single_thread() => {
             tokio::runtime::Builder::new_current_thread()
@@ -103,9 +129,10 @@ fn main() -> ExitCode {
                 })
                 .await
             }
+            Command::Status(args) => status::run(args, json).await,
             Command::CheckConfig { file, strict } => check::run(&file, strict, json),
             Command::Sign(args) => sign::run(&args, json),
-            Command::Emulator { port } => emulator::run(port, json).await,
+            Command::Emulator(args) => emulator::run(args, json).await,
             Command::Bench(args) => bench::run(args, json).await,
             Command::CannedServer => bench::canned_server().await,
         }

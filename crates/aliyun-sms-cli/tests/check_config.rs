@@ -1,33 +1,24 @@
 //! `check-config` and `send --config` on hostile input: capped reads (a file or `-`), bounded
 //! reports, warnings printed, `--strict`, and no secret in any output.
 
-use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
 
+mod common;
+
+use common::temp_file as file;
+
 const BIN: &str = env!("CARGO_BIN_EXE_aliyun-sms");
 
+/// The binary as the other CLI tests run it, with a guard against a hang: every command here
+/// answers in well under a second.
 fn aliyun_sms() -> Command {
-    let mut command = Command::new(BIN);
-    for variable in [
-        "ALIBABA_CLOUD_ACCESS_KEY_ID",
-        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-        "ALIBABA_CLOUD_SECURITY_TOKEN",
-    ] {
-        command.env_remove(variable);
-    }
-    // A guard against a hang: every command here answers in well under a second.
+    let mut command = common::aliyun_sms();
     command.timeout(Duration::from_secs(30));
     command
-}
-
-fn file(name: &str, contents: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, contents).unwrap();
-    path
 }
 
 fn text(output: &Output) -> String {

@@ -1,28 +1,8 @@
 //! The `aliyun-sms` binary, run as a user runs it.
 
-use std::path::PathBuf;
+mod common;
 
-use assert_cmd::Command;
-use serde_json::Value;
-
-fn aliyun_sms() -> Command {
-    let mut command = Command::cargo_bin("aliyun-sms").expect("the binary is built");
-    command.env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID");
-    command.env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
-    command.env_remove("ALIBABA_CLOUD_SECURITY_TOKEN");
-    command
-}
-
-fn stdout_json(output: &std::process::Output) -> Value {
-    let text = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-fn temp_file(name: &str, contents: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, contents).unwrap();
-    path
-}
+use common::{aliyun_sms, stderr, stdout_json, temp_file};
 
 #[test]
 fn send_delivers_a_code_through_the_embedded_emulator() {
@@ -87,21 +67,174 @@ fn send_refuses_a_bad_number_with_the_field_and_exit_code_2() {
     assert_eq!(report["error"]["field"], "to");
 }
 
+/// `12345` parses as a number (5 digits), goes out with the overseas template as `+1 2345`,
+/// and the emulator refuses it as Aliyun does: no such number can exist.
 #[test]
-fn send_reports_the_emulators_refusal_with_code_and_request_id() {
-    // A code of 7 characters breaks the verification-code template's rule (4 to 6).
+fn send_reports_the_emulators_refusal_of_a_number_that_cannot_be_one() {
     let output = aliyun_sms()
-        .args(["--json", "send", "--to", "13800138000", "--code", "1234567"])
+        .args(["--json", "send", "--to", "12345"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(output.status.code(), Some(4), "{output:?}");
     let report = stdout_json(&output);
-    assert_eq!(report["error"]["code"], "isv.TEMPLATE_PARAMS_ILLEGAL");
+    assert_eq!(report["error"]["code"], "isv.MOBILE_NUMBER_ILLEGAL");
+    assert_eq!(report["error"]["from"], "emulator");
+    let message = report["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("(aliyun-sms emulator: \"12345\" cannot be a phone number)"),
+        "{message}"
+    );
     assert!(
         report["error"]["requestId"]
             .as_str()
             .is_some_and(|id| !id.is_empty())
     );
+
+    let text = aliyun_sms()
+        .args(["send", "--to", "12345"])
+        .output()
+        .unwrap();
+    let said = stderr(&text);
+    assert!(
+        said.contains("from        the embedded emulator at http://127.0.0.1:"),
+        "{said}"
+    );
+    assert!(said.contains("not Aliyun"), "{said}");
+}
+
+#[test]
+fn send_checks_the_code_before_sending_it() {
+    for bad in ["1234567", "123", "12 34", "１２３４"] {
+        let output = aliyun_sms()
+            .args(["--json", "send", "--to", "13800138000", "--code", bad])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}: {output:?}");
+        let report = stdout_json(&output);
+        assert_eq!(report["error"]["field"], "code", "{bad}");
+        assert!(
+            report["error"]["code"].is_null(),
+            "nothing was sent: {report}"
+        );
+    }
+}
+
+#[test]
+fn send_accepts_a_country_code_in_parentheses_and_names_the_template_it_chose() {
+    let output = aliyun_sms()
+        .args([
+            "send",
+            "--to",
+            "(+86) 13800138000",
+            "--usage",
+            "ForgotPassword",
+            "--code",
+            "2468",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("to +8613800138000"), "{text}");
+    assert!(
+        text.contains("Template   SMS_DEMO_FORGOT_PASSWORD (templates[2].templateCode.china: ForgotPassword's template for mainland China numbers)"),
+        "{text}"
+    );
+
+    let output = aliyun_sms()
+        .args([
+            "--json",
+            "send",
+            "--to",
+            "+65 9876 5432",
+            "--usage",
+            "MfaVerification",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report = stdout_json(&output);
+    // No MfaVerification template in the demo config: the Generic one, overseas.
+    assert_eq!(report["template"]["code"], "SMS_DEMO_OVERSEAS");
+    assert_eq!(report["template"]["usageType"], "Generic");
+    assert_eq!(report["template"]["region"], "overseas");
+    assert_eq!(
+        report["template"]["field"],
+        "templates[3].templateCode.overseas"
+    );
+}
+
+#[test]
+fn send_help_lists_the_usage_types_and_the_exit_codes() {
+    let output = aliyun_sms().args(["send", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        help.contains("[possible values: Register, SignIn, ForgotPassword, Generic, OrganizationInvitation, UserPermissionValidation, BindNewIdentifier, MfaVerification, BindMfa]"),
+        "{help}"
+    );
+    for line in [
+        "Exit codes:",
+        "  1  the request failed",
+        "  2  bad input here",
+        "  3  a local failure",
+        "  4  refused by the provider",
+    ] {
+        assert!(help.contains(line), "{line}: {help}");
+    }
+    let top = aliyun_sms().arg("--help").output().unwrap();
+    assert!(
+        String::from_utf8(top.stdout)
+            .unwrap()
+            .contains("Exit codes:")
+    );
+}
+
+/// One exit code per class of outcome: done, failed or unknown, bad input here, local
+/// failure, refused by the provider.
+#[test]
+fn each_exit_code_means_one_thing() {
+    let refused_connection = temp_file(
+        "exit-codes-refused.json",
+        r#"{"accessKeyId":"id","accessKeySecret":"s","signName":"Demo",
+            "templates":[{"usageType":"Register","templateCode":"SMS_1"},{"usageType":"SignIn","templateCode":"SMS_2"},
+                         {"usageType":"ForgotPassword","templateCode":"SMS_3"},{"usageType":"Generic","templateCode":"SMS_4"}],
+            "endpoint":"http://127.0.0.1:9","maxAttempts":1}"#,
+    );
+    let refused_connection = refused_connection.to_str().unwrap();
+    let cases: [(&[&str], i32); 6] = [
+        (&["send", "--to", "13800138000"], 0),
+        (
+            &[
+                "send",
+                "--to",
+                "13800138000",
+                "--config",
+                refused_connection,
+            ],
+            1,
+        ),
+        (&["send", "--to", "12ab"], 2),
+        (&["send", "--to", "13800138000", "--usage", "Login"], 2),
+        (
+            &[
+                "send",
+                "--to",
+                "13800138000",
+                "--config",
+                "/nonexistent/config.json",
+            ],
+            3,
+        ),
+        (&["send", "--to", "12345"], 4),
+    ];
+    for (args, expected) in cases {
+        let output = aliyun_sms().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(expected), "{args:?}: {output:?}");
+        if expected != 0 && !args.contains(&"Login") {
+            let json = aliyun_sms().arg("--json").args(args).output().unwrap();
+            assert_eq!(stdout_json(&json)["exitCode"], expected, "{args:?}");
+        }
+    }
 }
 
 #[test]
@@ -123,6 +256,14 @@ fn send_with_a_config_uses_its_endpoint_and_reports_failures() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("kind        transport"), "{stderr}");
+    assert!(
+        stderr.contains("  cause       "),
+        "the cause is shown: {stderr}"
+    );
+    assert!(
+        stderr.to_lowercase().contains("connection refused"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("canary-secret"), "{stderr}");
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 /// Where the emulator reads the current time from. Cheap to clone.
 #[derive(Clone, Debug, Default)]
@@ -18,6 +18,9 @@ pub enum Clock {
     System,
     /// A clock that only moves when told to, shared with whoever holds the [`ManualClock`].
     Manual(ManualClock),
+    /// The system's wall clock moved by this much (negative: behind), to see what a skewed
+    /// clock on either side does.
+    Offset(TimeDelta),
 }
 
 impl Clock {
@@ -26,6 +29,7 @@ impl Clock {
         match self {
             Clock::System => Utc::now(),
             Clock::Manual(manual) => manual.now(),
+            Clock::Offset(offset) => Utc::now() + *offset,
         }
     }
 }
@@ -100,5 +104,14 @@ mod tests {
         assert_eq!(clock.now(), start + chrono::Duration::seconds(900));
         manual.set(start);
         assert_eq!(clock.now(), start);
+    }
+
+    #[test]
+    fn an_offset_clock_follows_the_system_clock() {
+        let ahead = Clock::Offset(TimeDelta::hours(2)).now() - Utc::now();
+        assert!(
+            (ahead - TimeDelta::hours(2)).abs() < TimeDelta::seconds(5),
+            "{ahead}"
+        );
     }
 }

@@ -29,6 +29,41 @@ pub const DEMO_TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The demo account's one international template (国际/港澳台消息); the others of
+/// [`DEMO_TEMPLATES`] are mainland China templates.
+pub const DEMO_OVERSEAS_TEMPLATE: &str = "SMS_DEMO_OVERSEAS";
+
+/// The config of the `aliyun-sms` connector (Logto's JSON) for the demo account of an emulator
+/// at `endpoint`: each of the four required usage types with its mainland template and
+/// [`DEMO_OVERSEAS_TEMPLATE`] for numbers outside mainland China.
+///
+/// ```
+/// let config = aliyun_sms_emulator::demo_connector_config("http://127.0.0.1:8787");
+/// assert_eq!(config["templates"][1]["templateCode"]["china"], "SMS_DEMO_SIGNIN");
+/// assert_eq!(config["endpoint"], "http://127.0.0.1:8787");
+/// ```
+pub fn demo_connector_config(endpoint: &str) -> serde_json::Value {
+    let template = |usage: &str, china: &str| {
+        serde_json::json!({
+            "usageType": usage,
+            "templateCode": { "china": china, "overseas": DEMO_OVERSEAS_TEMPLATE },
+        })
+    };
+    serde_json::json!({
+        "accessKeyId": DEMO_ACCESS_KEY_ID,
+        "accessKeySecret": DEMO_ACCESS_KEY_SECRET,
+        "signName": DEMO_SIGN_NAME,
+        "templates": [
+            template("Register", "SMS_DEMO_REGISTER"),
+            template("SignIn", "SMS_DEMO_SIGNIN"),
+            template("ForgotPassword", "SMS_DEMO_FORGOT_PASSWORD"),
+            template("Generic", "SMS_DEMO_GENERIC"),
+        ],
+        "strictPhoneRegionNumberCheck": false,
+        "endpoint": endpoint,
+    })
+}
+
 /// Default number of delivered messages the inbox keeps (the oldest go first).
 pub const DEFAULT_INBOX_CAPACITY: usize = 100_000;
 
@@ -123,8 +158,9 @@ impl EmulatorConfig {
     }
 
     /// The demo account: [`DEMO_ACCESS_KEY_ID`] / [`DEMO_ACCESS_KEY_SECRET`], sign name
-    /// [`DEMO_SIGN_NAME`], the verification-code templates of [`DEMO_TEMPLATES`],
-    /// Aliyun's default limits, the system clock.
+    /// [`DEMO_SIGN_NAME`], the verification-code templates of [`DEMO_TEMPLATES`] (mainland
+    /// China templates, but [`DEMO_OVERSEAS_TEMPLATE`], an international one), Aliyun's
+    /// default limits, the system clock.
     pub fn demo() -> Self {
         let config = EmulatorConfig::new()
             .account(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET))
@@ -133,10 +169,10 @@ impl EmulatorConfig {
             .iter()
             .fold(config, |config, (code, content)| {
                 let template = Template::verification_code(*code, *content);
-                config.template(if *code == "SMS_DEMO_OVERSEAS" {
+                config.template(if *code == DEMO_OVERSEAS_TEMPLATE {
                     template.international()
                 } else {
-                    template
+                    template.mainland()
                 })
             })
     }

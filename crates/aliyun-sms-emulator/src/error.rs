@@ -20,9 +20,24 @@ impl ApiError {
         }
     }
 
-    /// A business error: HTTP 200 with `Code != "OK"`.
+    /// A business error: HTTP 200 with `Code != "OK"`, Aliyun's `message` marked as the
+    /// emulator's (a person reading it through a client must not take it for Aliyun's).
     pub fn business(code: &str, message: impl Into<String>) -> Self {
-        Self::new(200, code, message)
+        Self::new(
+            200,
+            code,
+            format!("{} (aliyun-sms emulator)", message.into()),
+        )
+    }
+
+    /// [`business`](Self::business) with what the emulator saw, e.g. which template and
+    /// number did not go together.
+    pub fn business_because(code: &str, message: &str, because: impl std::fmt::Display) -> Self {
+        Self::new(
+            200,
+            code,
+            format!("{message} (aliyun-sms emulator: {because})"),
+        )
     }
 
     /// `Missing<Name>`: a required parameter (or its header) is absent or empty.

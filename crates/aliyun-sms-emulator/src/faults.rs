@@ -13,13 +13,18 @@ use tokio::time::Sleep;
 use crate::lock;
 
 /// Something that goes wrong with one API request. Faults apply to requests in arrival
-/// order, every path but the emulator's own `/_emulator/...`, which is never faulted. A faulted request delivers nothing, except [`Fault::Delay`], which is served
-/// normally after the delay.
+/// order, every path but the emulator's own `/_emulator/...`, which is never faulted. A
+/// faulted request delivers nothing, except [`Fault::Delay`], which is served normally after
+/// the delay, and [`Fault::LateAnswer`], which is served at once and answered late.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
     /// Wait this long (real time), then answer normally.
     Delay(Duration),
+    /// Serve the request at once (a send is delivered), then hold the answer back this long
+    /// (real time): a client that gives up first has a message out whose outcome it cannot
+    /// know, as when Aliyun's answer is lost.
+    LateAnswer(Duration),
     /// Answer exactly this: any status (an invalid one becomes 500), content type (empty:
     /// no `Content-Type` header) and body, e.g. an HTML 502 page or 10 MiB of noise.
     Respond {

@@ -15,7 +15,11 @@
 //! 6. the nonce (`SignatureNonceUsed`, 400);
 //! 7. version and action (`InvalidVersion`, 400; `InvalidAction.NotFound`, 404);
 //! 8. the action's parameters, then its business rules with HTTP 200: sign name, template,
-//!    `TemplateParam`, numbers, per-number limits (`isv.*`).
+//!    `TemplateParam`, numbers (`isv.MOBILE_NUMBER_ILLEGAL` for one that cannot be a number),
+//!    the template's region (a mainland template to another number:
+//!    `isv.SMS_TEMPLATE_ILLEGAL`; an international one to a mainland number:
+//!    `isv.DOMESTIC_NUMBER_NOT_SUPPORTED`), per-number limits (`isv.*`). Their messages are
+//!    Aliyun's, followed by `(aliyun-sms emulator: ...)` saying what the emulator saw.
 //!
 //! Actions: `SendSms`, `SendBatchSms`, `QuerySendDetails`. Accepted sends land in an inbox
 //! ([`Emulator::inbox`], or `GET /_emulator/inbox`: a JSON array of [`DeliveredMessage`]
@@ -23,6 +27,9 @@
 //! the ways a network and a gateway do. Per-number limits ([`Limits`]) apply to
 //! verification-code templates, per sign name and normalised number
 //! ([`normalize_phone_number`]).
+//!
+//! `aliyun-sms emulator` (the `aliyun-sms-cli` crate) serves the demo account from the command
+//! line, with these knobs as options; [`demo_connector_config`] is the connector config for it.
 //!
 //! Answers are JSON, or XML when the request says `Format=XML`, and, as Aliyun does, for a
 //! V1 request without `Format` (V3 requests default to JSON). Times in `QuerySendDetails`
@@ -92,14 +99,14 @@ mod verify;
 
 pub use clock::{Clock, ManualClock};
 pub use config::{
-    DEFAULT_INBOX_CAPACITY, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_SIGN_NAME,
-    DEMO_TEMPLATES, EmulatorConfig, Limits,
+    DEFAULT_INBOX_CAPACITY, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_OVERSEAS_TEMPLATE,
+    DEMO_SIGN_NAME, DEMO_TEMPLATES, EmulatorConfig, Limits, demo_connector_config,
 };
 pub use faults::Fault;
 pub use inbox::DeliveredMessage;
 pub use phone::{normalize_international_phone_number, normalize_phone_number};
 pub use server::{Emulator, start, start_on};
-pub use template::{Template, TemplateKind};
+pub use template::{Template, TemplateKind, TemplateRegion};
 
 /// The credentials type accounts are configured with (from `aliyun-sign`).
 pub use aliyun_sign::Credentials;

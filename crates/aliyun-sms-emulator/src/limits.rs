@@ -1,8 +1,9 @@
-//! Per-number limits on verification codes (`isv.BUSINESS_LIMIT_CONTROL`).
+//! Per-number limits on verification codes: how many sends a (sender, number) pair may have in
+//! a minute, an hour, a day. Provider-neutral: a gateway decides what the sender is (Aliyun's
+//! sign name) and how it answers a [`LimitHit`] (Aliyun's `isv.BUSINESS_LIMIT_CONTROL`).
 //!
-//! Counted per sign name and normalised number, over sliding windows of the emulator's
-//! clock. A send to several numbers is all or nothing: if one number is over a limit,
-//! nothing is counted.
+//! Counted over sliding windows of the emulator's clock. A send to several numbers is all or
+//! nothing: if one number is over a limit, nothing is counted.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -10,12 +11,26 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use crate::config::Limits;
-use crate::error::ApiError;
 use crate::lock;
 
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 86_400_000;
+
+/// The window a send went over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Window {
+    Minute,
+    Hour,
+    Day,
+}
+
+/// A send refused by a limit: the window, and how many sends it allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LimitHit {
+    pub window: Window,
+    pub limit: u32,
+}
 
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
@@ -42,9 +57,9 @@ impl RateLimiter {
         }
     }
 
-    /// Count one send to each `(sign name, normalised number)`, or count nothing and answer
-    /// the first limit hit.
-    pub fn admit(&self, sends: &[(&str, &str)], now: DateTime<Utc>) -> Result<(), ApiError> {
+    /// Count one send to each `(sender, normalised number)`, or count nothing and answer the
+    /// first limit hit.
+    pub fn admit(&self, sends: &[(&str, &str)], now: DateTime<Utc>) -> Result<(), LimitHit> {
         if self.limits.is_off() {
             return Ok(());
         }
@@ -78,20 +93,17 @@ impl RateLimiter {
         Ok(())
     }
 
-    fn check(&self, times: &VecDeque<i64>, now: i64) -> Result<(), ApiError> {
+    fn check(&self, times: &VecDeque<i64>, now: i64) -> Result<(), LimitHit> {
         let windows = [
-            (self.limits.per_minute, MINUTE_MS, "分钟级"),
-            (self.limits.per_hour, HOUR_MS, "小时级"),
-            (self.limits.per_day, DAY_MS, "天级"),
+            (self.limits.per_minute, MINUTE_MS, Window::Minute),
+            (self.limits.per_hour, HOUR_MS, Window::Hour),
+            (self.limits.per_day, DAY_MS, Window::Day),
         ];
-        for (limit, window_ms, level) in windows {
+        for (limit, window_ms, window) in windows {
             let Some(limit) = limit else { continue };
             let recent = times.iter().rev().take_while(|&&t| now - t < window_ms);
             if recent.count() >= limit as usize {
-                return Err(ApiError::business(
-                    "isv.BUSINESS_LIMIT_CONTROL",
-                    format!("触发{level}流控Permits:{limit}"),
-                ));
+                return Err(LimitHit { window, limit });
             }
         }
         Ok(())
@@ -114,6 +126,10 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
+    fn hit(window: Window, limit: u32) -> LimitHit {
+        LimitHit { window, limit }
+    }
+
     fn t0() -> DateTime<Utc> {
         "2024-01-05T06:07:08Z".parse().unwrap()
     }
@@ -125,14 +141,14 @@ mod tests {
         let mut now = t0();
         limiter.admit(&n, now).unwrap();
         let err = limiter.admit(&n, now + Duration::seconds(59)).unwrap_err();
-        assert_eq!(err.message, "触发分钟级流控Permits:1");
+        assert_eq!(err, hit(Window::Minute, 1));
         for _ in 0..4 {
             now += Duration::seconds(60);
             limiter.admit(&n, now).unwrap();
         }
         now += Duration::seconds(60);
         let err = limiter.admit(&n, now).unwrap_err();
-        assert_eq!(err.message, "触发小时级流控Permits:5");
+        assert_eq!(err, hit(Window::Hour, 5));
         // Another sign name is counted apart.
         limiter.admit(&[("Other", "+8613800138000")], now).unwrap();
         now = t0() + Duration::hours(1) + Duration::seconds(300);
@@ -142,7 +158,7 @@ mod tests {
         }
         now = t0() + Duration::hours(3);
         let err = limiter.admit(&n, now).unwrap_err();
-        assert_eq!(err.message, "触发天级流控Permits:10");
+        assert_eq!(err, hit(Window::Day, 10));
         limiter.admit(&n, t0() + Duration::hours(24)).unwrap();
     }
 

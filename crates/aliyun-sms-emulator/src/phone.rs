@@ -1,11 +1,15 @@
 //! Phone numbers as Aliyun reads them, normalised to `+<country code><number>`.
 
+use phonenumber::Type;
+
 /// Normalise a number the way the SMS service reads `PhoneNumbers`, or `None` when it
 /// would answer `isv.MOBILE_NUMBER_ILLEGAL`.
 ///
 /// After an optional `+` or `00` there must be 5–15 ASCII digits. A bare mainland number
 /// (`1` and ten digits, no prefix) gets `86`; everything else is read as country code +
-/// number. A number in country code 86 must be a mainland mobile (`1` and ten digits).
+/// number. A number in country code 86 must be a mainland mobile (`1` and ten digits); any
+/// other must be possible by the phone-number metadata: a country code that exists, and a
+/// length that numbers of that country have (`+12345` is refused).
 /// So `13800138000`, `8613800138000`, `+8613800138000` and `008613800138000` are all
 /// `+8613800138000`, and `85212345678` is `+85212345678`.
 ///
@@ -15,6 +19,8 @@
 ///            Some("+8613800138000".to_string()));
 /// assert_eq!(normalize_phone_number("13800138000"), Some("+8613800138000".to_string()));
 /// assert_eq!(normalize_phone_number("+1 555"), None);
+/// assert_eq!(normalize_phone_number("+12345"), None);
+/// assert_eq!(normalize_phone_number("+6598765432"), Some("+6598765432".to_string()));
 /// ```
 pub fn normalize_phone_number(raw: &str) -> Option<String> {
     normalize(raw, false)
@@ -50,12 +56,51 @@ fn normalize(raw: &str, international_template: bool) -> Option<String> {
         } else {
             digits.to_string()
         };
-    if let Some(national) = international.strip_prefix("86") {
-        if !is_mainland_mobile(national) {
-            return None;
-        }
+    match international.strip_prefix("86") {
+        Some(national) if !is_mainland_mobile(national) => return None,
+        Some(_) => {}
+        None if !is_possible_international(&international) => return None,
+        None => {}
     }
     Some(format!("+{international}"))
+}
+
+/// Whether `digits` (country code + number) can be a number at all: the country code exists
+/// and the number has a length that a number of that country able to receive a text has
+/// (mobile, fixed line, personal, VoIP or pager; phone-number metadata, as in libphonenumber). `+1 2345` cannot be; `+1 212 555 0100` has the right length and passes,
+/// whether or not it is in service: Aliyun refuses what cannot be a number, the carrier the rest.
+fn is_possible_international(digits: &str) -> bool {
+    let Ok(parsed) = phonenumber::parse(None, format!("+{digits}")) else {
+        return false;
+    };
+    let national = parsed.national().to_string();
+    let national_length = u16::try_from(national.len()).unwrap_or(u16::MAX);
+    let Some(regions) = phonenumber::metadata::DATABASE.by_code(&parsed.code().value()) else {
+        return false;
+    };
+    regions.iter().any(|region| {
+        [
+            Type::Mobile,
+            Type::FixedLine,
+            Type::PersonalNumber,
+            Type::Voip,
+            Type::Pager,
+        ]
+        .into_iter()
+        .filter_map(|kind| region.descriptors().get(kind))
+        .any(|descriptor| descriptor.possible_length().contains(&national_length))
+    })
+}
+
+/// Loads the phone-number metadata (a quarter of a second, once per process), so that the
+/// first request that needs it is not the one that waits.
+pub(crate) fn load_metadata() {
+    phonenumber::metadata::DATABASE.iter().next();
+}
+
+/// Whether a normalised number (`+86…`) is a mainland China number.
+pub(crate) fn is_mainland_china(normalised: &str) -> bool {
+    normalised.starts_with("+86")
 }
 
 fn is_mainland_mobile(digits: &str) -> bool {
@@ -129,6 +174,11 @@ mod tests {
             "8612345",
             "+8623800138000",
             "١٢٣٤٥٦",
+            // No such country code, or a length no number of the country has.
+            "+12345",
+            "+99912345678",
+            "+6512345",
+            "+447911123456789",
         ] {
             assert_eq!(normalize_phone_number(raw), None, "{raw}");
         }

@@ -88,6 +88,8 @@ pub async fn start_on(config: EmulatorConfig, addr: SocketAddr) -> io::Result<Em
     }
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    // The join handle is not needed: loading either finishes or the process ends.
+    drop(tokio::task::spawn_blocking(crate::phone::load_metadata));
     let state = Arc::new(State::new(config));
     let server = tokio::spawn(accept_loop(listener, Arc::clone(&state)));
     Ok(Emulator {
@@ -237,9 +239,11 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
     let parsed = ApiRequest::parse(parts.method.as_str(), parts.uri.query(), headers, body);
     let format = parsed.as_ref().map_or(Format::Json, ApiRequest::format);
 
+    let mut late_by = None;
     match fault {
         None => {}
         Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::LateAnswer(delay)) => late_by = Some(delay),
         Some(Fault::CloseConnection) => return Err(Hangup),
         Some(Fault::Throttle) => {
             let answer = Answer::error(&ApiError::throttling(), None, format, &request_id, &host);
@@ -279,6 +283,9 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         Ok(request) => answer(&state, &request, &request_id, &host),
         Err(error) => Answer::error(&error, None, format, &request_id, &host),
     };
+    if let Some(delay) = late_by {
+        tokio::time::sleep(delay).await;
+    }
     Ok(api_response(&answer, &request_id))
 }
 

@@ -10,10 +10,13 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::inbox::DeliveredMessage;
-use crate::phone::{normalize_international_phone_number, normalize_phone_number};
+use crate::limits::{LimitHit, Window};
+use crate::phone::{
+    is_mainland_china, normalize_international_phone_number, normalize_phone_number,
+};
 use crate::request::ApiRequest;
 use crate::service::State;
-use crate::template::{Template, TemplateKind};
+use crate::template::{Template, TemplateKind, TemplateRegion};
 
 /// Most numbers one `SendSms` takes.
 const SEND_SMS_MAX_NUMBERS: usize = 1000;
@@ -124,10 +127,7 @@ pub(crate) fn query_send_details(state: &State, request: &ApiRequest) -> Result<
     let number = normalize_phone_number(raw_number);
     let international = normalize_international_phone_number(raw_number);
     if number.is_none() && international.is_none() {
-        return Err(ApiError::business(
-            "isv.MOBILE_NUMBER_ILLEGAL",
-            "非法手机号",
-        ));
+        return Err(illegal_number(raw_number));
     }
     let date = (raw_date.len() == 8)
         .then(|| NaiveDate::parse_from_str(raw_date, "%Y%m%d").ok())
@@ -204,7 +204,10 @@ fn deliver(
             .iter()
             .map(|r| (r.sign_name.as_str(), r.number.as_str()))
             .collect();
-        state.limiter.admit(&sends, now)?;
+        state
+            .limiter
+            .admit(&sends, now)
+            .map_err(business_limit_control)?;
     }
     let biz_id = state.next_biz_id(now);
     let out_id = request.param("OutId").map(str::to_string);
@@ -238,10 +241,13 @@ fn check_sign_name(state: &State, sign_name: &str) -> Result<(), ApiError> {
 }
 
 fn find_template<'a>(state: &'a State, code: &str) -> Result<&'a Template, ApiError> {
-    state
-        .config
-        .find_template(code)
-        .ok_or_else(|| ApiError::business("isv.SMS_TEMPLATE_ILLEGAL", "模板不合法(不存在或被拉黑)"))
+    state.config.find_template(code).ok_or_else(|| {
+        ApiError::business_because(
+            "isv.SMS_TEMPLATE_ILLEGAL",
+            TEMPLATE_ILLEGAL,
+            format!("the account has no template {code:?}"),
+        )
+    })
 }
 
 /// `TemplateParam`: absent or a JSON object of string values.
@@ -281,13 +287,66 @@ fn check_params(template: &Template, params: &BTreeMap<String, String>) -> Resul
     Ok(())
 }
 
+/// The number normalised as `template` reads it, if the template may be sent to it: a
+/// mainland template to a mainland China number, an international one to any other.
 fn phone_number(raw: &str, template: &Template) -> Result<String, ApiError> {
-    let normalize = if template.international {
-        normalize_international_phone_number
-    } else {
-        normalize_phone_number
+    let normalize = match template.region {
+        TemplateRegion::International => normalize_international_phone_number,
+        _ => normalize_phone_number,
     };
-    normalize(raw).ok_or_else(|| ApiError::business("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"))
+    let number = normalize(raw).ok_or_else(|| illegal_number(raw))?;
+    match template.region {
+        TemplateRegion::Mainland if !is_mainland_china(&number) => Err(ApiError::business_because(
+            "isv.SMS_TEMPLATE_ILLEGAL",
+            TEMPLATE_ILLEGAL,
+            format!(
+                "{} is a mainland China template and {number} is not a mainland China \
+                     number; send it with an international template",
+                template.code
+            ),
+        )),
+        TemplateRegion::International if is_mainland_china(&number) => {
+            Err(ApiError::business_because(
+                "isv.DOMESTIC_NUMBER_NOT_SUPPORTED",
+                "国际/港澳台消息模板不支持发送境内号码",
+                format!(
+                    "{} is an international template and {number} is a mainland China number; \
+                     send it with a mainland template",
+                    template.code
+                ),
+            ))
+        }
+        _ => Ok(number),
+    }
+}
+
+fn illegal_number(raw: &str) -> ApiError {
+    let shown: String = raw.chars().take(32).collect();
+    ApiError::business_because(
+        "isv.MOBILE_NUMBER_ILLEGAL",
+        "非法手机号",
+        format!("{shown:?} cannot be a phone number"),
+    )
+}
+
+const TEMPLATE_ILLEGAL: &str = "模板不合法(不存在或被拉黑)";
+
+/// Aliyun's answer to a send over a per-number limit, with what the emulator counted.
+fn business_limit_control(hit: LimitHit) -> ApiError {
+    let (level, window) = match hit.window {
+        Window::Minute => ("分钟级", "minute"),
+        Window::Hour => ("小时级", "hour"),
+        Window::Day => ("天级", "day"),
+    };
+    ApiError::business_because(
+        "isv.BUSINESS_LIMIT_CONTROL",
+        &format!("触发{level}流控Permits:{}", hit.limit),
+        format!(
+            "its per-number limit of {} a {window} for this sign name and number, Aliyun's \
+             default; `aliyun-sms emulator --limits off` serves without limits",
+            hit.limit
+        ),
+    )
 }
 
 fn count_over_limit(max: usize) -> ApiError {

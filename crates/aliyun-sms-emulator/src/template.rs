@@ -12,6 +12,28 @@ pub enum TemplateKind {
     Notification,
 }
 
+/// Which numbers a template may be sent to: Aliyun approves mainland China templates (国内消息)
+/// and international / Hong Kong, Macao and Taiwan templates (国际/港澳台消息) separately.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum TemplateRegion {
+    /// 国内消息: mainland China numbers only; another number is refused with
+    /// `isv.SMS_TEMPLATE_ILLEGAL`, as Aliyun refuses it.
+    Mainland,
+    /// 国际/港澳台消息: numbers outside mainland China, always read as country code + number
+    /// (a bare `1` + ten digits is a North American number); a mainland number is refused with
+    /// `isv.DOMESTIC_NUMBER_NOT_SUPPORTED`.
+    International,
+    /// Either, numbers read as a mainland template reads them. Aliyun has no such template: it
+    /// is the default of [`Template::verification_code`] and [`Template::notification`], so a
+    /// test account need not say; the demo account's templates each have their region.
+    #[default]
+    Any,
+}
+
 /// An approved template as the account holder sees it in the console.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Template {
@@ -21,11 +43,9 @@ pub struct Template {
     pub kind: TemplateKind,
     /// The text with `${name}` placeholders, e.g. `您的验证码为${code}，5分钟内有效。`.
     pub content: String,
-    /// An international / Hong Kong, Macao and Taiwan template (国际/港澳台消息): its numbers
-    /// are always read as country code + number, so a bare `1` + ten digits is a North
-    /// American number, not a mainland one.
+    /// Which numbers it may be sent to.
     #[serde(default)]
-    pub international: bool,
+    pub region: TemplateRegion,
 }
 
 impl Template {
@@ -35,7 +55,7 @@ impl Template {
             code: code.into(),
             kind: TemplateKind::VerificationCode,
             content: content.into(),
-            international: false,
+            region: TemplateRegion::Any,
         }
     }
 
@@ -45,13 +65,19 @@ impl Template {
             code: code.into(),
             kind: TemplateKind::Notification,
             content: content.into(),
-            international: false,
+            region: TemplateRegion::Any,
         }
+    }
+
+    /// The same template, approved for mainland China numbers only.
+    pub fn mainland(mut self) -> Self {
+        self.region = TemplateRegion::Mainland;
+        self
     }
 
     /// The same template, approved for international / HK, Macao and Taiwan messages.
     pub fn international(mut self) -> Self {
-        self.international = true;
+        self.region = TemplateRegion::International;
         self
     }
 

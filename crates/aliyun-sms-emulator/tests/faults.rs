@@ -296,3 +296,21 @@ async fn dropping_the_last_handle_stops_the_server() {
     }
     assert!(closed);
 }
+
+/// The request is served (delivered) at once and answered late: a client that gives up
+/// first has sent a message it cannot know about.
+#[tokio::test]
+async fn a_late_answer_delivers_at_once_and_answers_after_the_delay() {
+    let (emulator, _) = test_emulator().await;
+    emulator.inject(Fault::LateAnswer(Duration::from_secs(2)));
+    let gave_up = tokio::time::timeout(Duration::from_millis(300), send(post(&emulator))).await;
+    assert!(gave_up.is_err(), "no answer within the delay");
+    assert_eq!(emulator.inbox().len(), 1, "delivered all the same");
+
+    emulator.inject(Fault::LateAnswer(Duration::from_millis(300)));
+    let started = Instant::now();
+    let reply = send(post(&emulator)).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    // The same number within the minute: the limit answers, late too.
+    reply.assert_code(200, "isv.BUSINESS_LIMIT_CONTROL");
+}

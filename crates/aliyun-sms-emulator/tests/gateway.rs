@@ -146,6 +146,36 @@ async fn timestamp_window_is_15_minutes_both_ways() {
     assert_eq!(emulator.inbox().len(), 2);
 }
 
+/// An offset clock is the system clock moved: a request stamped with the system time is out
+/// of its window once the offset passes 15 minutes, and in it again when stamped with its time.
+#[tokio::test]
+async fn an_offset_clock_moves_the_timestamp_window() {
+    let (config, _) = test_config();
+    let emulator = start(
+        config
+            .limits(Limits::off())
+            .clock(aliyun_sms_emulator::Clock::Offset(TimeDelta::minutes(20))),
+    )
+    .await
+    .unwrap();
+    let signed = |at: aliyun_sms_emulator::chrono::DateTime<aliyun_sms_emulator::chrono::Utc>| {
+        v1_body(
+            "POST",
+            &sms(),
+            &Credentials::new(ID, SECRET),
+            &stamp(at),
+            &nonce(),
+        )
+    };
+    let now = aliyun_sms_emulator::chrono::Utc::now();
+    post_form(&emulator, signed(now))
+        .await
+        .assert_code(400, "InvalidTimeStamp.Expired");
+    post_form(&emulator, signed(now + TimeDelta::minutes(20)))
+        .await
+        .assert_code(200, "OK");
+}
+
 #[tokio::test]
 async fn wrong_secret_shows_the_server_string_to_sign() {
     let (emulator, _) = test_emulator().await;

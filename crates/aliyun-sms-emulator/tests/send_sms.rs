@@ -194,7 +194,13 @@ async fn limits_per_minute_hour_and_day_on_the_normalised_number() {
     // Same phone, other spelling, same minute.
     let reply = send_code(&emulator, "+8613800138000", "2222").await;
     reply.assert_code(200, "isv.BUSINESS_LIMIT_CONTROL");
-    assert_eq!(reply.message, "触发分钟级流控Permits:1");
+    assert!(
+        reply
+            .message
+            .starts_with("触发分钟级流控Permits:1 (aliyun-sms emulator: "),
+        "{}",
+        reply.message
+    );
     // Another phone is not limited.
     send_code(&emulator, "13900139000", "3333")
         .await
@@ -228,7 +234,13 @@ async fn limits_per_minute_hour_and_day_on_the_normalised_number() {
     clock.advance(Duration::from_secs(60));
     let reply = send_code(&emulator, "13800138000", "5555").await;
     reply.assert_code(200, "isv.BUSINESS_LIMIT_CONTROL");
-    assert_eq!(reply.message, "触发小时级流控Permits:5");
+    assert!(
+        reply
+            .message
+            .starts_with("触发小时级流控Permits:5 (aliyun-sms emulator: "),
+        "{}",
+        reply.message
+    );
 
     // An hour after the first five, five more.
     clock.advance(Duration::from_secs(3600));
@@ -242,7 +254,13 @@ async fn limits_per_minute_hour_and_day_on_the_normalised_number() {
     clock.advance(Duration::from_secs(3600));
     let reply = send_code(&emulator, "13800138000", "7777").await;
     reply.assert_code(200, "isv.BUSINESS_LIMIT_CONTROL");
-    assert_eq!(reply.message, "触发天级流控Permits:10");
+    assert!(
+        reply
+            .message
+            .starts_with("触发天级流控Permits:10 (aliyun-sms emulator: "),
+        "{}",
+        reply.message
+    );
 
     // A day after the first, the window has slid.
     clock.advance(Duration::from_secs(24 * 3600));
@@ -385,4 +403,87 @@ async fn send_batch_sms() {
         .await
         .assert_code(200, "isv.SMS_SIGNATURE_ILLEGAL");
     assert_eq!(emulator.inbox().len(), 2);
+}
+
+/// What Aliyun refuses and a lenient stand-in would let through: a mainland template to a
+/// number outside mainland China (the likeliest Logto migration mistake: one template code
+/// for every number), an international template to a mainland number, a number that cannot
+/// be one. The demo account's templates have their regions, as Aliyun's do.
+#[tokio::test]
+async fn the_demo_account_refuses_a_template_of_the_wrong_region_and_impossible_numbers() {
+    let emulator = aliyun_sms_emulator::start(aliyun_sms_emulator::EmulatorConfig::demo())
+        .await
+        .unwrap();
+    let credentials = aliyun_sign::Credentials::new(
+        aliyun_sms_emulator::DEMO_ACCESS_KEY_ID,
+        aliyun_sms_emulator::DEMO_ACCESS_KEY_SECRET,
+    );
+    let send = |number: &'static str, template: &'static str| {
+        let params = [
+            ("Action", "SendSms"),
+            ("Version", "2017-05-25"),
+            ("Format", "JSON"),
+            ("PhoneNumbers", number),
+            ("SignName", aliyun_sms_emulator::DEMO_SIGN_NAME),
+            ("TemplateCode", template),
+            ("TemplateParam", r#"{"code":"1234"}"#),
+        ];
+        let body = v1_body(
+            "POST",
+            &params,
+            &credentials,
+            &stamp(emulator.clock().now()),
+            &nonce(),
+        );
+        post_form(&emulator, body)
+    };
+    for (number, template, code, says) in [
+        (
+            "+6598765432",
+            "SMS_DEMO_SIGNIN",
+            "isv.SMS_TEMPLATE_ILLEGAL",
+            "SMS_DEMO_SIGNIN is a mainland China template and +6598765432 is not a mainland China number",
+        ),
+        (
+            "+8613800138000",
+            "SMS_DEMO_OVERSEAS",
+            "isv.DOMESTIC_NUMBER_NOT_SUPPORTED",
+            "SMS_DEMO_OVERSEAS is an international template and +8613800138000 is a mainland China number",
+        ),
+        (
+            "12345",
+            "SMS_DEMO_OVERSEAS",
+            "isv.MOBILE_NUMBER_ILLEGAL",
+            "\"12345\" cannot be a phone number",
+        ),
+        (
+            "+99912345678",
+            "SMS_DEMO_OVERSEAS",
+            "isv.MOBILE_NUMBER_ILLEGAL",
+            "cannot be a phone number",
+        ),
+    ] {
+        let reply = send(number, template).await;
+        reply.assert_code(200, code);
+        assert!(
+            reply.message.contains("(aliyun-sms emulator: ") && reply.message.contains(says),
+            "{number} {template}: {}",
+            reply.message
+        );
+    }
+    assert!(emulator.inbox().is_empty());
+
+    // Each template to a number of its own region is delivered.
+    send("+6598765432", "SMS_DEMO_OVERSEAS")
+        .await
+        .assert_code(200, "OK");
+    send("13800138000", "SMS_DEMO_SIGNIN")
+        .await
+        .assert_code(200, "OK");
+    let delivered: Vec<String> = emulator
+        .inbox()
+        .into_iter()
+        .map(|m| m.phone_number)
+        .collect();
+    assert_eq!(delivered, ["+6598765432", "+8613800138000"]);
 }

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use aliyun_sms_emulator::{
-    Credentials, EmulatorConfig, Limits, ManualClock, Template, TemplateKind, start,
+    Credentials, EmulatorConfig, Limits, ManualClock, Template, TemplateKind, TemplateRegion, start,
 };
 use common::{Reply, at, enc, http, send, xml_field};
 use serde_json::Value;
@@ -87,7 +87,7 @@ fn config_for(
             code: code.clone(),
             kind,
             content: format!("内容{content}"),
-            international: false,
+            region: TemplateRegion::Any,
         });
     }
     (config, param_sets)

@@ -327,8 +327,9 @@ fn the_guides_configs_with_warnings_load_and_strict_mode_refuses_them() {
     }
 }
 
-/// The configs of the guides (every ```json block, English and Chinese), the schema's example
-/// and Logto's console default load with no warning at all.
+/// The configs of the guides (every ```json block, English and Chinese), the schema's example,
+/// Logto's console default and the demo config of the CLI and the emulator load with no warning
+/// at all.
 #[test]
 fn the_example_configs_load_with_no_warning() {
     let env = |name: &str| match name {
@@ -354,6 +355,8 @@ fn the_example_configs_load_with_no_warning() {
         "Logto's console default".into(),
         console_default.to_string(),
     ));
+    let demo = aliyun_sms_emulator::demo_connector_config("http://127.0.0.1:8787");
+    configs.push(("the CLI's demo config".into(), demo.to_string()));
 
     for (what, json) in configs {
         let loaded = AliyunSmsConfig::load_with_env(&json, &LoadOptions::default(), env)

@@ -68,14 +68,19 @@ pub enum PhoneNumberError {
 }
 
 impl PhoneNumber {
-    /// Checks and normalises a typed phone number.
+    /// Checks and normalises a typed phone number. The `+` may stand in an opening
+    /// parenthesis, as in `(+86) 138 0013 8000`.
     pub fn parse(input: &str) -> Result<Self, PhoneNumberError> {
         let mut digits = String::with_capacity(input.len());
         let mut plus = false;
+        // A `+` may open the number, alone or inside a parenthesis: `(+86) 138…`.
+        let mut at_start = true;
         for (position, character) in input.trim().chars().enumerate() {
+            let opening = at_start;
+            at_start &= character == '(';
             match character {
                 '0'..='9' => digits.push(character),
-                '+' if position == 0 => plus = true,
+                '+' if opening => plus = true,
                 ' ' | '-' | '.' | '(' | ')' => {}
                 _ => {
                     return Err(PhoneNumberError::InvalidCharacter {
@@ -186,6 +191,8 @@ mod tests {
             ("138-0013-8000", "13800138000"),
             (" +1 (862) 401-7194 ", "18624017194"),
             ("852.6832.6366", "85268326366"),
+            ("(+86) 13800138000", "8613800138000"),
+            ("(+86)138-0013-8000", "8613800138000"),
             ("12345", "12345"),
             ("123456789012345", "123456789012345"),
         ] {
@@ -221,6 +228,20 @@ mod tests {
                 InvalidCharacter {
                     character: '１',
                     position: 0,
+                },
+            ),
+            (
+                "(86)+13800138000",
+                InvalidCharacter {
+                    character: '+',
+                    position: 4,
+                },
+            ),
+            (
+                "++8613800138000",
+                InvalidCharacter {
+                    character: '+',
+                    position: 1,
                 },
             ),
             ("1234", TooShort { digits: 4 }),
@@ -272,6 +293,7 @@ mod tests {
     #[test]
     fn display_and_serde_keep_the_prefix() {
         assert_eq!(number("0086 13800138000").to_string(), "+8613800138000");
+        assert_eq!(number("(+86) 13800138000").to_string(), "+8613800138000");
         assert_eq!(number("13800138000").to_string(), "13800138000");
         let json = serde_json::to_string(&number("+86 13800138000")).unwrap();
         assert_eq!(json, "\"+8613800138000\"");

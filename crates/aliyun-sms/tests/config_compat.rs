@@ -194,11 +194,6 @@ fn logto_accepted() -> Vec<Case> {
                 "is given 2 times; the last one is used, as JSON.parse does",
             )],
         ),
-        (
-            "a byte order mark",
-            format!("\u{feff}{base_text}"),
-            vec![("", "a byte order mark (U+FEFF) at the start; skipped")],
-        ),
     ]
 }
 

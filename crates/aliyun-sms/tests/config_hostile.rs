@@ -154,6 +154,21 @@ fn a_key_given_twice_is_an_error_for_credentials_and_templates_and_a_warning_oth
     AliyunSmsConfig::load_with_env(&twice, &LoadOptions::strict(), no_env).unwrap_err();
 }
 
+#[test]
+fn a_byte_order_mark_is_skipped_with_a_warning() {
+    let text = format!("\u{feff}{}", base());
+    let loaded = AliyunSmsConfig::load_with_env(&text, &LoadOptions::default(), no_env).unwrap();
+    assert_eq!(
+        loaded.warnings.to_string(),
+        "a byte order mark (U+FEFF) at the start; skipped"
+    );
+    let err = AliyunSmsConfig::load_with_env(&text, &LoadOptions::strict(), no_env).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a byte order mark (U+FEFF) at the start; refused in strict mode"
+    );
+}
+
 const CANARY: &str = "CanarySecret7f3a9";
 
 /// Every text a config input can produce: errors and warnings in both modes (Display and

@@ -19,7 +19,9 @@
 
 use crate::{FIXED_NONCE, fixed_time, text_of};
 use aliyun_sms::config::{ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN};
-use aliyun_sms::{AliyunSmsConfig, ConfigError, ConfigProblem, LoadOptions, Loaded, RequestBuilder};
+use aliyun_sms::{
+    AliyunSmsConfig, ConfigError, ConfigProblem, LoadOptions, Loaded, RequestBuilder,
+};
 use connector_kit::config::{PathSegment, find_control_or_invisible, parse_json};
 use connector_kit::{PhoneNumber, SmsMessage, UsageType};
 use serde_json::Value;
@@ -43,8 +45,10 @@ const VOCABULARY: &str = "accessKeyId accessKeySecret securityToken signName tem
      strictPhoneRegionNumberCheck endpoint regionId signatureVersion connectTimeoutMs timeoutMs \
      maxAttempts usageType templateCode type china overseas";
 
-/// Every string given to a secret field, at any depth, with duplicates included.
-fn secrets_in(text: &str) -> Vec<String> {
+/// Every string given to a secret field, at any depth, with duplicates included; with
+/// `from_env`, the environment's secret and token where the JSON leaves them out (the loader
+/// reads them then).
+fn secrets_in(text: &str, from_env: bool) -> Vec<String> {
     fn collect(value: &Value, into: &mut Vec<String>) {
         match value {
             Value::String(s) => into.extend([s.clone(), s.trim().to_owned()]),
@@ -56,18 +60,34 @@ fn secrets_in(text: &str) -> Vec<String> {
             _ => {}
         }
     }
-    let mut secrets = vec!["envSecretValue".to_owned(), "envStsToken".to_owned()];
-    if let Ok(parsed) = parse_json(text.strip_prefix('\u{feff}').unwrap_or(text)) {
-        for key in ["accessKeySecret", "securityToken"] {
-            parsed.values_of(key).for_each(|v| collect(v, &mut secrets));
+    let mut secrets = Vec::new();
+    match parse_json(text.strip_prefix('\u{feff}').unwrap_or(text)) {
+        Ok(parsed) => {
+            for (key, variable) in [
+                ("accessKeySecret", ENV_ACCESS_KEY_SECRET),
+                ("securityToken", ENV_SECURITY_TOKEN),
+            ] {
+                parsed.values_of(key).for_each(|v| collect(v, &mut secrets));
+                if from_env && parsed.value.get(key).is_none_or(Value::is_null) {
+                    secrets.extend(env(variable));
+                }
+            }
         }
+        Err(_) if from_env => {
+            secrets.extend(["envSecretValue".to_owned(), "envStsToken".to_owned()])
+        }
+        Err(_) => {}
     }
     secrets.retain(|s| s.chars().count() >= 4);
     secrets
 }
 
 fn check_findings(findings: &[ConfigProblem], secrets: &[String], max: usize) {
-    assert!(findings.len() <= max, "{} findings listed, max {max}", findings.len());
+    assert!(
+        findings.len() <= max,
+        "{} findings listed, max {max}",
+        findings.len()
+    );
     for finding in findings {
         assert!(!finding.message.is_empty());
         for text in [&finding.path, &finding.message] {
@@ -82,13 +102,19 @@ fn check_findings(findings: &[ConfigProblem], secrets: &[String], max: usize) {
             );
             let path_leaks = finding.path.contains(secret.as_str())
                 && !VOCABULARY.contains(secret.as_str())
-                && !secret.chars().all(|c| c.is_ascii_digit() || "[].".contains(c));
+                && !secret
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "[].".contains(c));
             assert!(!path_leaks, "a secret in a path: {finding}");
         }
     }
 }
 
-fn check_result(result: &Result<Loaded<AliyunSmsConfig>, ConfigError>, secrets: &[String], max: usize) {
+fn check_result(
+    result: &Result<Loaded<AliyunSmsConfig>, ConfigError>,
+    secrets: &[String],
+    max: usize,
+) {
     match result {
         Ok(loaded) => {
             check_findings(&loaded.warnings.warnings, secrets, max);
@@ -104,7 +130,8 @@ fn check_result(result: &Result<Loaded<AliyunSmsConfig>, ConfigError>, secrets: 
                 connector_kit::ConnectorError::from(error.clone())
             );
             for secret in secrets {
-                let leaks = shown.contains(secret.as_str()) && !VOCABULARY.contains(secret.as_str());
+                let leaks =
+                    shown.contains(secret.as_str()) && !VOCABULARY.contains(secret.as_str());
                 assert!(!leaks, "a secret in a displayed error");
             }
         }
@@ -146,11 +173,11 @@ fn check_accepted(config: &AliyunSmsConfig) {
 /// Checks one input; panics on a failed check.
 pub fn run(data: &[u8]) {
     let text = text_of(data);
-    let secrets = secrets_in(&text);
     let lenient = LoadOptions::default();
     let max = lenient.max_problems;
 
-    for env in [no_env as fn(&str) -> Option<String>, env] {
+    for (env, from_env) in [(no_env as fn(&str) -> Option<String>, false), (env, true)] {
+        let secrets = secrets_in(&text, from_env);
         let loose = AliyunSmsConfig::load_with_env(&text, &lenient, env);
         let strict = AliyunSmsConfig::load_with_env(&text, &LoadOptions::strict(), env);
         check_result(&loose, &secrets, max);
@@ -160,7 +187,9 @@ pub fn run(data: &[u8]) {
                 assert!(loose.warnings.is_empty(), "strict accepts what warns");
                 assert_eq!(loose.config, strict.config);
             }
-            (Ok(loose), Err(_)) => assert!(!loose.warnings.is_empty(), "strict refuses a clean config"),
+            (Ok(loose), Err(_)) => {
+                assert!(!loose.warnings.is_empty(), "strict refuses a clean config")
+            }
             (Err(_), Ok(_)) => panic!("strict accepts what lenient refuses"),
             (Err(_), Err(_)) => {}
         }
@@ -187,10 +216,17 @@ pub fn run(data: &[u8]) {
         let error = AliyunSmsConfig::load_with_env(&text, &small, env).unwrap_err();
         assert_eq!(error.problems.len(), 1, "{error}");
         assert_eq!(error.problems[0].path, "");
-        assert!(error.problems[0].message.contains("the limit for a config; nothing was parsed"));
+        assert!(
+            error.problems[0]
+                .message
+                .contains("the limit for a config; nothing was parsed")
+        );
         let exact = lenient.with_max_bytes(text.len());
         if let Err(error) = AliyunSmsConfig::load_with_env(&text, &exact, env) {
-            assert!(!error.to_string().contains("the limit for a config"), "{error}");
+            assert!(
+                !error.to_string().contains("the limit for a config"),
+                "{error}"
+            );
         }
     }
 
@@ -198,7 +234,11 @@ pub fn run(data: &[u8]) {
     let Ok(parsed) = parse_json(text.strip_prefix('\u{feff}').unwrap_or(&text)) else {
         return;
     };
-    let error = match AliyunSmsConfig::load_with_env(&text, &lenient.with_max_problems(usize::MAX), env) {
+    let error = match AliyunSmsConfig::load_with_env(
+        &text,
+        &lenient.with_max_problems(usize::MAX),
+        env,
+    ) {
         Ok(_) => {
             assert!(
                 !parsed.duplicates.iter().any(|d| matches!(
@@ -213,9 +253,19 @@ pub fn run(data: &[u8]) {
     };
     for duplicate in &parsed.duplicates {
         if let [PathSegment::Key(key)] = &duplicate.path[..] {
-            if ["accessKeyId", "accessKeySecret", "securityToken", "templates"].contains(&key.as_str()) {
+            if [
+                "accessKeyId",
+                "accessKeySecret",
+                "securityToken",
+                "templates",
+            ]
+            .contains(&key.as_str())
+            {
                 assert!(
-                    error.problems.iter().any(|p| &p.path == key && p.message.starts_with("is given")),
+                    error
+                        .problems
+                        .iter()
+                        .any(|p| &p.path == key && p.message.starts_with("is given")),
                     "{key} given twice without a problem at it: {error}"
                 );
             }

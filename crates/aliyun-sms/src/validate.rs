@@ -126,11 +126,13 @@ impl AliyunSmsConfig {
         let Some(parsed) = findings.parse_json(json) else {
             return findings.finish(None);
         };
+        // Every secret is known before anything is reported, a repeated key included.
         for key in SECRET_FIELDS {
             parsed
                 .values_of(key)
                 .for_each(|value| findings.add_secrets_in(value));
         }
+        add_secrets_from_env(&mut findings, &parsed.value, &env);
         findings.duplicate_keys(&parsed.duplicates, |path| {
             matches!(path.first(), Some(PathSegment::Key(key)) if NOT_TWICE.contains(&key.as_str()))
         });
@@ -150,15 +152,17 @@ pub(crate) fn load_value(
             findings.add_secrets_in(value);
         }
     }
+    add_secrets_from_env(&mut findings, value, env);
     walk(value, findings, env)
 }
 
-fn walk(
+/// The secret and token the environment supplies where the JSON leaves them out are secrets
+/// too (read whether or not they will be used: hiding one more value costs nothing).
+fn add_secrets_from_env(
+    findings: &mut Findings,
     value: &Value,
-    mut findings: Findings,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Loaded<AliyunSmsConfig>, ConfigError> {
-    // Secrets the environment supplies are secrets too.
+) {
     for (key, variable) in [
         ("accessKeySecret", ENV_ACCESS_KEY_SECRET),
         ("securityToken", ENV_SECURITY_TOKEN),
@@ -169,6 +173,13 @@ fn walk(
             }
         }
     }
+}
+
+fn walk(
+    value: &Value,
+    mut findings: Findings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded<AliyunSmsConfig>, ConfigError> {
     let config = Walk {
         findings: &mut findings,
     }

@@ -300,6 +300,17 @@ fn a_canary_secret_never_shows_wherever_it_is_placed() {
     let said = everything_said_about(&config.to_string(), &env);
     assert!(!said.contains("Canary"), "from the environment:\n{said}");
     assert!(said.contains("** redacted **"), "{said}");
+    // ... and as a key given twice, reported before the rest is read (found by the fuzzer).
+    let text = format!(
+        "{{\"{CANARY}\":1,\"{CANARY}\":2,{}",
+        &config.to_string()[1..]
+    );
+    let said = everything_said_about(&text, &env);
+    assert!(
+        !said.contains("Canary"),
+        "a repeated key from the environment:\n{said}"
+    );
+    assert!(said.contains("** redacted **: is given 3 times"), "{said}");
 }
 
 #[test]

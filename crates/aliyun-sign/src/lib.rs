@@ -78,7 +78,7 @@
 //! assert!(value.starts_with("ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;"));
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 mod credentials;
 pub mod encode;

@@ -86,6 +86,8 @@ pub fn exit_code(error: &ConnectorError) -> u8 {
         | ErrorKind::InvalidRequest
         | ErrorKind::TemplateNotFound
         | ErrorKind::RateLimited
+        | ErrorKind::QuotaExceeded
+        | ErrorKind::Blocked
         | ErrorKind::Credentials
         | ErrorKind::Account
         | ErrorKind::Rejected => EXIT_REFUSED,
@@ -116,7 +118,7 @@ pub fn error_json(error: &ConnectorError, from: Option<Origin<'_>>) -> serde_jso
         "ok": false,
         "error": {
             "kind": error.kind().as_str(),
-            "logtoCode": error.logto_code(),
+            "logtoCode": logto_compat::LogtoErrorCode::of(error).as_str(),
             "code": error.provider_code(),
             "message": error.message(),
             "causes": causes(error),
@@ -203,6 +205,8 @@ mod tests {
         assert_eq!(exit_code(&template), EXIT_REFUSED);
         let limited = ConnectorError::new(ErrorKind::RateLimited, "slow down");
         assert_eq!(exit_code(&limited), EXIT_REFUSED);
+        let quota = ConnectorError::new(ErrorKind::QuotaExceeded, "daily quota used up");
+        assert_eq!(exit_code(&quota), EXIT_REFUSED);
         for kind in [
             ErrorKind::Timeout,
             ErrorKind::Transport,

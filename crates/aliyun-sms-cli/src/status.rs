@@ -117,6 +117,8 @@ fn status_name(status: DeliveryStatus) -> String {
         DeliveryStatus::Failed => "failed".into(),
         DeliveryStatus::Delivered => "delivered".into(),
         DeliveryStatus::Other(code) => format!("unknown status {code}"),
+        // DeliveryStatus is non_exhaustive: a status a later version names.
+        other => format!("{other:?}").to_lowercase(),
     }
 }
 

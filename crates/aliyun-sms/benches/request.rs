@@ -6,9 +6,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use aliyun_sms::request::RequestBuilder;
-use aliyun_sms::response::classify;
-use aliyun_sms::{AliyunSmsConfig, SignatureVersion};
+use aliyun_sms::{AliyunSmsConfig, RequestBuilder, SignatureVersion, classify};
 use chrono::{TimeZone, Utc};
 use connector_kit::{SmsMessage, UsageType};
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -69,12 +69,14 @@ const VISIBLE_ASCII_PATTERN: &str = "^[!-~]+$";
     example = schema_example(),
     transform = credentials_may_come_from_env
 )]
+#[non_exhaustive]
 pub struct AliyunSmsConfig {
     /// The AccessKey ID of an Alibaba Cloud RAM user allowed to send SMS (AccessKey management in
     /// the Alibaba Cloud console). When left out, it is read from the
     /// `ALIBABA_CLOUD_ACCESS_KEY_ID` environment variable.
     #[schemars(
         title = "AccessKey ID",
+        description = "The AccessKey ID of an Alibaba Cloud RAM user allowed to send SMS (AccessKey management in the Alibaba Cloud console).",
         length(min = 1),
         pattern(ACCESS_KEY_ID_PATTERN)
     )]
@@ -83,7 +85,12 @@ pub struct AliyunSmsConfig {
 
     /// The AccessKey secret that belongs to the AccessKey ID. Never shown in logs or errors. When
     /// left out, it is read from the `ALIBABA_CLOUD_ACCESS_KEY_SECRET` environment variable.
-    #[schemars(title = "AccessKey secret", length(min = 1), pattern(TRIMMED_PATTERN))]
+    #[schemars(
+        title = "AccessKey secret",
+        description = "The AccessKey secret that belongs to the AccessKey ID. Never shown in logs or errors.",
+        length(min = 1),
+        pattern(TRIMMED_PATTERN)
+    )]
     pub access_key_secret: SecretString,
 
     /// An STS security token, only for temporary (STS) credentials. Leave it out for an
@@ -92,6 +99,7 @@ pub struct AliyunSmsConfig {
     #[serde(default)]
     #[schemars(
         title = "STS security token",
+        description = "An STS security token, only for temporary (STS) credentials. Leave it out for an ordinary AccessKey.",
         length(min = 1),
         pattern(VISIBLE_ASCII_PATTERN)
     )]
@@ -161,6 +169,7 @@ pub struct AliyunSmsConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(title = "Template")]
+#[non_exhaustive]
 pub struct TemplateConfig {
     /// What the template is for. Register, SignIn, ForgotPassword and Generic are required;
     /// the others fall back to Generic when left out.
@@ -175,7 +184,10 @@ pub struct TemplateConfig {
 
     /// Accepted for compatibility with old Logto configs (0, 1, 2, 6 or 7) and ignored.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Legacy type", extend("enum" = [0, 1, 2, 6, 7, null]))]
+    #[schemars(
+        title = "Legacy type (deprecated)",
+        extend("enum" = [0, 1, 2, 6, 7, null], "deprecated" = true)
+    )]
     pub legacy_type: Option<u8>,
 }
 
@@ -200,6 +212,17 @@ pub enum TemplateCode {
         #[schemars(length(min = 1), pattern(TRIMMED_PATTERN))]
         overseas: String,
     },
+}
+
+impl TemplateConfig {
+    /// The template `template_code` for `usage_type` (no legacy `type`).
+    pub fn new(usage_type: UsageType, template_code: TemplateCode) -> Self {
+        TemplateConfig {
+            usage_type,
+            template_code,
+            legacy_type: None,
+        }
+    }
 }
 
 impl TemplateCode {
@@ -247,6 +270,8 @@ impl fmt::Display for SignatureVersion {
 
 /// The schema does not require the AccessKey: [`AliyunSmsConfig::from_json`] reads it from the
 /// environment when it is left out. (Plain `serde`, which reads no environment, requires it.)
+/// The schema for admin forms that `cargo xtask schema` writes requires it again: a console
+/// form stores the AccessKey, it has no environment to fall back on.
 fn credentials_may_come_from_env(schema: &mut schemars::Schema) {
     if let Some(Value::Array(required)) = schema.get_mut("required") {
         required.retain(|name| name != "accessKeyId" && name != "accessKeySecret");

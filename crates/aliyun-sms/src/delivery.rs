@@ -1,20 +1,5 @@
 //! What happened to sent messages: the answer of `QuerySendDetails`, read into typed records.
-//! Pure, like [`response`](crate::response): status + body → [`SendDetails`] or an error.
-//!
-//! ```
-//! use aliyun_sms::delivery::{DeliveryStatus, classify_send_details};
-//! use aliyun_sms::response::ClassifyContext;
-//!
-//! let body = r#"{"Code":"OK","Message":"OK","RequestId":"R1","TotalCount":1,
-//!   "SmsSendDetailDTOs":{"SmsSendDetailDTO":[{"PhoneNum":"13800138000","SendStatus":3,
-//!   "ErrCode":"DELIVERED","TemplateCode":"SMS_1","Content":"【Demo】123456",
-//!   "SendDate":"2026-11-25 10:00:01","ReceiveDate":"2026-11-25 10:00:04","OutId":"r-1"}]}}"#;
-//! let details = classify_send_details(200, body.as_bytes(), &ClassifyContext::default())?;
-//! assert_eq!(details.total_count, 1);
-//! assert_eq!(details.messages[0].status, DeliveryStatus::Delivered);
-//! assert_eq!(details.messages[0].out_id.as_deref(), Some("r-1"));
-//! # Ok::<(), connector_kit::ConnectorError>(())
-//! ```
+//! Pure, like the response classifier: status + body → [`SendDetails`] or an error.
 
 use std::fmt;
 
@@ -27,6 +12,7 @@ use crate::secret::REDACTED;
 
 /// What `QuerySendDetails` found for one number and day.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SendDetails {
     /// How many messages match, all pages together.
     pub total_count: u64,
@@ -38,6 +24,7 @@ pub struct SendDetails {
 
 /// One message as Aliyun reports it. `Debug` hides the number and the text (it holds the code).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SentMessage {
     /// The number it went to, as Aliyun writes it.
     pub phone_number: String,
@@ -74,6 +61,7 @@ impl fmt::Debug for SentMessage {
 
 /// `SendStatus`: where a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DeliveryStatus {
     /// `1`: sent, the carrier has not reported yet.
     Waiting,
@@ -96,14 +84,33 @@ impl DeliveryStatus {
     }
 }
 
-/// Classifies a `QuerySendDetails` answer: Aliyun's errors as [`classify_with`] reads them, or
-/// the messages found. A list that is not in Aliyun's shape is
+/// Classifies a `QuerySendDetails` answer: Aliyun's errors as [`classify`](crate::classify)
+/// reads them, or the messages found. A list that is not in Aliyun's shape is
 /// [`ErrorKind::InvalidResponse`].
 ///
 /// A query changes nothing, so no error of it has an unknown outcome: an answer that, for a
 /// send, might have come after the message went out (a 5xx, an unreadable 2xx) is here only a
 /// failed read, and retryable.
-pub fn classify_send_details(
+///
+/// ```
+/// use aliyun_sms::{DeliveryStatus, classify_send_details};
+///
+/// let body = r#"{"Code":"OK","Message":"OK","RequestId":"R1","TotalCount":1,
+///   "SmsSendDetailDTOs":{"SmsSendDetailDTO":[{"PhoneNum":"13800138000","SendStatus":3,
+///   "ErrCode":"DELIVERED","TemplateCode":"SMS_1","Content":"【Demo】123456",
+///   "SendDate":"2026-11-25 10:00:01","ReceiveDate":"2026-11-25 10:00:04","OutId":"r-1"}]}}"#;
+/// let details = classify_send_details(200, body.as_bytes())?;
+/// assert_eq!(details.total_count, 1);
+/// assert_eq!(details.messages[0].status, DeliveryStatus::Delivered);
+/// assert_eq!(details.messages[0].out_id.as_deref(), Some("r-1"));
+/// # Ok::<(), connector_kit::ConnectorError>(())
+/// ```
+pub fn classify_send_details(status: u16, body: &[u8]) -> Result<SendDetails, ConnectorError> {
+    classify_send_details_with(status, body, &ClassifyContext::default())
+}
+
+/// [`classify_send_details`] with what the connector knows of the request.
+pub(crate) fn classify_send_details_with(
     status: u16,
     body: &[u8],
     context: &ClassifyContext<'_>,
@@ -214,7 +221,7 @@ mod tests {
     use super::*;
 
     fn read(body: &str) -> Result<SendDetails, ConnectorError> {
-        classify_send_details(200, body.as_bytes(), &ClassifyContext::default())
+        classify_send_details(200, body.as_bytes())
     }
 
     #[test]
@@ -259,8 +266,7 @@ mod tests {
             read(r#"{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"bad number","RequestId":"R"}"#)
                 .unwrap_err();
         assert_eq!(err.provider_code(), Some("isv.MOBILE_NUMBER_ILLEGAL"));
-        let err = classify_send_details(503, b"<html>busy</html>", &ClassifyContext::default())
-            .unwrap_err();
+        let err = classify_send_details(503, b"<html>busy</html>").unwrap_err();
         assert!(err.is_retryable() && !err.outcome_unknown(), "{err}");
         let err =
             read(r#"{"Code":"OK","SmsSendDetailDTOs":{"SmsSendDetailDTO":"nope"}}"#).unwrap_err();

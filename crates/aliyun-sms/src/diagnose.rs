@@ -38,7 +38,7 @@ const MAX_SHOWN: usize = 64;
 /// the STS token when there is one.
 ///
 /// ```
-/// use aliyun_sms::diagnose::signature_mismatch;
+/// use aliyun_sms::signature_mismatch;
 ///
 /// let ours = "POST&%2F&AccessKeyId%3Dtestid%26TemplateCode%3DSMS_1";
 /// let aliyun = format!("Specified signature is not matched with our calculation. server string to sign is:{ours}");

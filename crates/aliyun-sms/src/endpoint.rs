@@ -1,8 +1,7 @@
 //! The `endpoint` setting: parsed and checked once, when the config is loaded.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
-use http::HeaderValue;
+use connector_http::is_loopback;
+use reqwest::header::HeaderValue;
 use url::Url;
 
 /// A checked endpoint: where requests go and the `host` they carry (and sign, in V3).
@@ -18,7 +17,7 @@ pub(crate) struct Endpoint {
 impl Endpoint {
     /// Parses an endpoint such as `https://dysmsapi.aliyuncs.com`; the error is a message for
     /// the `endpoint` field.
-    pub fn parse(endpoint: &str) -> Result<Endpoint, String> {
+    pub(crate) fn parse(endpoint: &str) -> Result<Endpoint, String> {
         let url = Url::parse(endpoint.trim())
             .map_err(|e| format!("is not a valid URL ({e}); expected e.g. {DEFAULT_EXAMPLE}"))?;
         let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
@@ -56,16 +55,6 @@ impl Endpoint {
 }
 
 const DEFAULT_EXAMPLE: &str = "https://dysmsapi.aliyuncs.com";
-
-/// `localhost`, 127.0.0.0/8 or `[::1]`, as the URL parser writes hosts (lower case, IPv6 in
-/// brackets, IPv4 normalised).
-pub(crate) fn is_loopback(host: &str) -> bool {
-    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return v6.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
-    }
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
-}
 
 #[cfg(test)]
 mod tests {

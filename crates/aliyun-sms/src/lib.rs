@@ -6,13 +6,16 @@
 //!   problem is reported at once with its JSON path ([`ConfigError`]). What Logto accepts
 //!   loads, with warnings for what it would do silently; [`AliyunSmsConfig::load`] returns
 //!   them as data and has a strict mode.
-//! - [`request`]: the pure request builder (config + message + time + nonce → signed request).
-//! - [`response`]: the pure classifier (HTTP status + body → [`Receipt`](connector_kit::Receipt)
-//!   or a [`ConnectorError`](connector_kit::ConnectorError) with its kind, Aliyun's code and
-//!   request id, and whether it is retryable or its outcome unknown).
-//! - [`AliyunSmsConnector`]: the [`SmsConnector`](connector_kit::SmsConnector), with a pool of
-//!   keep-alive HTTPS connections (never more than the sends in flight), timeouts always on,
-//!   and retries only where nothing was sent.
+//! - [`AliyunSmsConnector`]: the [`SmsConnector`](connector_kit::SmsConnector), on a
+//!   `reqwest::Client` (its own, or yours through [`AliyunSmsConnector::builder`]), timeouts
+//!   always on, and retries only where nothing was sent;
+//!   [`query_send_details`](AliyunSmsConnector::query_send_details) settles an unknown outcome.
+//! - The pure parts of a send, for tests and tools: [`build_send_request`] and
+//!   [`RequestBuilder`] (config + message + time + nonce → signed request), [`classify`]
+//!   (HTTP status + body → [`Receipt`](connector_kit::Receipt) or a
+//!   [`ConnectorError`](connector_kit::ConnectorError) with its kind, Aliyun's code and request
+//!   id, and whether it is retryable or its outcome unknown), [`classify_send_details`],
+//!   [`signature_mismatch`].
 //!
 //! ```
 //! use aliyun_sms::{AliyunSmsConnector, AliyunSmsConfig};
@@ -62,32 +65,35 @@
 //! # }
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
+mod builder;
 pub mod config;
 mod connector;
-pub mod delivery;
-pub mod diagnose;
+mod delivery;
+mod diagnose;
 mod endpoint;
-mod local_waker;
+mod factory;
 mod logto_templates;
-mod proxy;
-pub mod request;
-pub mod response;
-pub mod retry;
+mod lookup;
+mod request;
+mod response;
+mod retry;
 mod secret;
-mod transport;
 mod validate;
 
+pub use builder::AliyunSmsConnectorBuilder;
 pub use config::{
     AliyunSmsConfig, ConfigError, ConfigProblem, ConfigWarnings, LoadOptions, Loaded,
     SignatureVersion, TemplateCode, TemplateConfig,
 };
-pub use connector::{AliyunSmsConnector, Clock, METADATA, USER_AGENT};
-pub use delivery::{DeliveryStatus, SendDetails, SentMessage};
-pub use request::{QueryRequest, RequestBuilder, SendRequest, build_send_request};
-pub use response::classify;
+pub use connector::{AliyunSmsConnector, METADATA, USER_AGENT};
+pub use delivery::{DeliveryStatus, SendDetails, SentMessage, classify_send_details};
+pub use diagnose::signature_mismatch;
+pub use factory::AliyunSmsFactory;
+pub use request::{
+    QueryRequest, RequestBuilder, SendRequest, build_send_request, format_timestamp,
+};
+pub use response::{MAX_BODY_BYTES, SNIPPET_BYTES, classify};
 pub use retry::Backoff;
 pub use secret::{REDACTED, Redactor, SecretString};
-/// The URL type of [`RequestBuilder::url`].
-pub use url;

@@ -1,31 +1,5 @@
 //! Building a signed SendSms request: config + message + time + nonce → method, URL, headers,
 //! body. Pure: no clock, no randomness, no I/O, so every request is reproducible in a test.
-//!
-//! ```
-//! use aliyun_sms::AliyunSmsConfig;
-//! use aliyun_sms::request::build_send_request;
-//! use chrono::{TimeZone, Utc};
-//! use connector_kit::{SmsMessage, UsageType};
-//!
-//! let config = AliyunSmsConfig::from_json_with_env(r#"{
-//!     "accessKeyId": "testid", "accessKeySecret": "testsecret", "signName": "Logto",
-//!     "templates": [
-//!         {"usageType": "Register", "templateCode": "SMS_Register"},
-//!         {"usageType": "SignIn", "templateCode": "SMS_SignIn"},
-//!         {"usageType": "ForgotPassword", "templateCode": "SMS_ForgotPassword"},
-//!         {"usageType": "Generic", "templateCode": "SMS_Generic"}
-//!     ]
-//! }"#, |_| None)?;
-//! let message = SmsMessage::verification_code("8613800138000".parse()?, UsageType::SignIn, "123456");
-//! let time = Utc.with_ymd_and_hms(2024, 5, 1, 8, 9, 10).unwrap();
-//! let request = build_send_request(&config, &message, time, "c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c")?;
-//!
-//! assert_eq!(request.method, "POST");
-//! assert_eq!(request.url, "https://dysmsapi.aliyuncs.com/");
-//! assert_eq!(request.signature, "EU0Gt3+E/Gtmps8TGPjSQaKcVl8="); // what Logto's connector sends
-//! assert_eq!(request.param("TemplateParam"), Some(r#"{"code":"123456"}"#));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use std::fmt;
 
@@ -40,17 +14,17 @@ use crate::endpoint::Endpoint;
 use crate::secret::REDACTED;
 
 /// The `Action` of every request.
-pub const ACTION: &str = "SendSms";
+pub(crate) const ACTION: &str = "SendSms";
 /// The API version of dysmsapi.
-pub const API_VERSION: &str = "2017-05-25";
+pub(crate) const API_VERSION: &str = "2017-05-25";
 /// The `Format` parameter, lower case as Logto sends it.
-pub const FORMAT: &str = "json";
+pub(crate) const FORMAT: &str = "json";
 /// The content type of every request body.
-pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+pub(crate) const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 /// The HTTP method of every request.
-pub const METHOD: &str = "POST";
+pub(crate) const METHOD: &str = "POST";
 /// The `Action` that reports what happened to sent messages.
-pub const QUERY_ACTION: &str = "QuerySendDetails";
+pub(crate) const QUERY_ACTION: &str = "QuerySendDetails";
 /// The most messages one `QuerySendDetails` page holds.
 const QUERY_PAGE_SIZE: &str = "50";
 
@@ -65,6 +39,7 @@ struct Signed {
 
 /// A signed `QuerySendDetails` request ([`RequestBuilder::build_query_send_details`]).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct QueryRequest {
     /// The headers, as in [`SendRequest::headers`].
     pub headers: Vec<(String, String)>,
@@ -100,6 +75,7 @@ const SENSITIVE: [&str; 4] = [
 /// `Debug` hides the body, the signature, the security token and the phone number and template
 /// parameters (printed as `** redacted **`).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SendRequest {
     /// Always `POST`.
     pub method: &'static str,
@@ -272,9 +248,8 @@ impl RequestBuilder {
             .templates
             .select(message.usage)
             .ok_or_else(|| ConnectorError::template_not_found(message.usage))?;
-        let mainland = message
-            .to
-            .is_mainland_china(self.strict_phone_region_number_check);
+        let mainland =
+            logto_compat::is_mainland_china(&message.to, self.strict_phone_region_number_check);
         let (template_code, suffix) = code.for_region(mainland);
         let template_field = format!("templates[{index}].templateCode{suffix}");
         let template_param = message.params.to_json();
@@ -455,8 +430,36 @@ impl RequestBuilder {
     }
 }
 
-/// Builds and signs one request from a config: [`RequestBuilder::new`] then
-/// [`RequestBuilder::build`]. Keep a [`RequestBuilder`] to send many.
+/// Builds and signs one SendSms request from a config, a message, a time and a nonce: method,
+/// URL, headers, form body, and what was signed. Pure (no clock, no randomness, no I/O), so
+/// every request is reproducible; [`RequestBuilder::new`] then [`RequestBuilder::build`]. Keep
+/// a [`RequestBuilder`] to build many.
+///
+/// ```
+/// use aliyun_sms::AliyunSmsConfig;
+/// use aliyun_sms::build_send_request;
+/// use chrono::{TimeZone, Utc};
+/// use connector_kit::{SmsMessage, UsageType};
+///
+/// let config = AliyunSmsConfig::from_json_with_env(r#"{
+///     "accessKeyId": "testid", "accessKeySecret": "testsecret", "signName": "Logto",
+///     "templates": [
+///         {"usageType": "Register", "templateCode": "SMS_Register"},
+///         {"usageType": "SignIn", "templateCode": "SMS_SignIn"},
+///         {"usageType": "ForgotPassword", "templateCode": "SMS_ForgotPassword"},
+///         {"usageType": "Generic", "templateCode": "SMS_Generic"}
+///     ]
+/// }"#, |_| None)?;
+/// let message = SmsMessage::verification_code("8613800138000".parse()?, UsageType::SignIn, "123456");
+/// let time = Utc.with_ymd_and_hms(2024, 5, 1, 8, 9, 10).unwrap();
+/// let request = build_send_request(&config, &message, time, "c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c")?;
+///
+/// assert_eq!(request.method, "POST");
+/// assert_eq!(request.url, "https://dysmsapi.aliyuncs.com/");
+/// assert_eq!(request.signature, "EU0Gt3+E/Gtmps8TGPjSQaKcVl8="); // what Logto's connector sends
+/// assert_eq!(request.param("TemplateParam"), Some(r#"{"code":"123456"}"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn build_send_request(
     config: &AliyunSmsConfig,
     message: &SmsMessage,

@@ -71,14 +71,13 @@ fn logtos_sample_loads_with_safe_defaults() {
     assert_eq!(config.sign_name, "Logto");
     assert_eq!(
         config.templates[1],
-        TemplateConfig {
-            usage_type: UsageType::Register,
-            template_code: TemplateCode::ByRegion {
+        TemplateConfig::new(
+            UsageType::Register,
+            TemplateCode::ByRegion {
                 china: "SMS_456".into(),
                 overseas: "SMS_789".into()
-            },
-            legacy_type: None,
-        }
+            }
+        )
     );
     assert!(!config.strict_phone_region_number_check);
     assert_eq!(config.endpoint, DEFAULT_ENDPOINT);

@@ -372,7 +372,10 @@ async fn the_daily_limit_with_the_clock_moved_through_a_day() {
     let (emulator, clock) = emulator(Limits::default()).await;
     // The connector stamps its requests with the emulator's clock.
     let stamp = clock.clone();
-    let sms = connector(&emulator, json!({})).with_clock(move || stamp.now());
+    let sms = emu::builder(&emulator, json!({}))
+        .clock(move || stamp.now())
+        .build()
+        .unwrap();
     let send = |value: &'static str| {
         let message = code_message("+8613800138000", UsageType::SignIn, value);
         let sms = &sms;
@@ -411,8 +414,10 @@ async fn a_clock_off_by_more_than_fifteen_minutes_is_refused_and_says_so() {
     let (emulator, clock) = emulator(Limits::off()).await;
     for (version, skew) in [("v1", 16 * 60), ("v3", -16 * 60)] {
         let now = clock.now() + chrono::Duration::seconds(skew);
-        let sms =
-            connector(&emulator, json!({"signatureVersion": version})).with_clock(move || now);
+        let sms = emu::builder(&emulator, json!({"signatureVersion": version}))
+            .clock(move || now)
+            .build()
+            .unwrap();
         let err = sms
             .send(&code_message("+8613800138000", UsageType::SignIn, "1234"))
             .await

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use aliyun_sms::AliyunSmsConnector;
 use aliyun_sms_emulator::{Fault, Limits};
-use connector_kit::{ErrorKind, UsageType};
+use connector_kit::{ErrorKind, SmsConnector, UsageType};
 use emu::{code_message, send_on_task};
 use serde_json::json;
 
@@ -482,4 +482,77 @@ async fn an_answer_cut_off_mid_body_is_an_unknown_outcome_unless_refused() {
         assert_eq!(err.http_status(), Some(status));
         assert_eq!(accepted.load(Ordering::SeqCst), 1, "{status}: sent once");
     }
+}
+
+/// A hostile server that answers with an endless stream of `HTTP/1.1 100 Continue` heads: the
+/// send ends with a timeout (an unknown outcome: the request was sent) within `timeoutMs` plus
+/// the margin, on a runtime whose other tasks keep running meanwhile, and long before a
+/// caller's own 3 s timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_stream_of_100_continue_ends_in_a_timeout_and_the_runtime_stays_responsive() {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    // The server runs on a thread of its own, so it does not share the runtime under test.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let flooding = Arc::new(AtomicBool::new(false));
+    let flag = flooding.clone();
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = [0u8; 16 * 1024];
+        let _ = socket.read(&mut request);
+        flag.store(true, Ordering::SeqCst);
+        let heads = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(512);
+        let started = std::time::Instant::now();
+        // Until the client hangs up (bounded, whatever happens).
+        while started.elapsed() < Duration::from_secs(30) {
+            if socket.write_all(&heads).is_err() {
+                break;
+            }
+        }
+    });
+
+    // A ticker on the same runtime: the longest gap between its ticks shows whether the
+    // runtime stayed responsive during the send.
+    let longest_gap = Arc::new(std::sync::Mutex::new(Duration::ZERO));
+    let gap = longest_gap.clone();
+    let ticker = tokio::spawn(async move {
+        let mut last = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let now = tokio::time::Instant::now();
+            let mut longest = gap.lock().unwrap();
+            *longest = (*longest).max(now - last);
+            last = now;
+        }
+    });
+
+    let sms = connector_to(&format!("http://127.0.0.1:{port}"), json!({}));
+    let message = code_message("+8613800138000", UsageType::SignIn, "4711");
+    let started = std::time::Instant::now();
+    let result = tokio::time::timeout(Duration::from_secs(3), sms.send(&message)).await;
+    let elapsed = started.elapsed();
+    ticker.abort();
+    drop(sms);
+    server.join().unwrap();
+
+    println!(
+        "100 Continue flood: {:?} after {elapsed:?}, longest runtime gap {:?}",
+        result.as_ref().map(|r| r.as_ref().map_err(|e| e.kind())),
+        longest_gap.lock().unwrap()
+    );
+    assert!(flooding.load(Ordering::SeqCst), "the flood ran");
+    let err = result
+        .expect("the send ended before the caller's own 3 s timeout")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.outcome_unknown() && !err.is_retryable(), "{err}");
+    assert!(elapsed >= TIMEOUT, "{elapsed:?}");
+    assert!(elapsed <= TIMEOUT + MARGIN, "{elapsed:?}");
+    let gap = *longest_gap.lock().unwrap();
+    assert!(
+        gap < Duration::from_millis(500),
+        "the runtime stalled for {gap:?}"
+    );
 }

@@ -3,8 +3,10 @@
 mod common;
 
 use aliyun_sign::rpc;
-use aliyun_sms::request::{RequestBuilder, SendRequest, build_send_request, format_timestamp};
-use aliyun_sms::{AliyunSmsConfig, SignatureVersion};
+use aliyun_sms::{
+    AliyunSmsConfig, RequestBuilder, SendRequest, SignatureVersion, build_send_request,
+    format_timestamp,
+};
 use chrono::{DateTime, TimeZone, Utc};
 use common::{form, param};
 use connector_kit::{ErrorKind, SmsMessage, TemplateParams, UsageType};

@@ -63,9 +63,10 @@ fn canary_connector(endpoint: &str, extra: Value) -> AliyunSmsConnector {
     let config = AliyunSmsConfig::from_json_with_env(&canary_config(endpoint, extra), |_| None)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_clean("config Debug", &format!("{config:?} {config:#?}"));
-    let connector = AliyunSmsConnector::new(config)
-        .unwrap()
-        .with_backoff(common::fast_backoff());
+    let connector = AliyunSmsConnector::builder(config)
+        .backoff(common::fast_backoff())
+        .build()
+        .unwrap();
     assert_clean("connector Debug", &format!("{connector:?} {connector:#?}"));
     connector
 }

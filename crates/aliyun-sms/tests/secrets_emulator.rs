@@ -80,9 +80,10 @@ fn canary_connector(endpoint: &str, extra: Value) -> AliyunSmsConnector {
     let json = common::config_json(endpoint, config);
     let config = aliyun_sms::AliyunSmsConfig::from_json_with_env(&json, |_| None).unwrap();
     assert_clean("config Debug", &format!("{config:?} {config:#?}"));
-    let sms = AliyunSmsConnector::new(config)
-        .unwrap()
-        .with_backoff(common::fast_backoff());
+    let sms = AliyunSmsConnector::builder(config)
+        .backoff(common::fast_backoff())
+        .build()
+        .unwrap();
     assert_clean(
         "connector Debug",
         &format!("{sms:?} {sms:#?} {:?}", sms.request_builder()),
@@ -333,11 +334,7 @@ async fn https_is_required_off_loopback_and_certificates_are_verified() {
     assert_eq!((handshakes, requests), (0, 0), "no handshake completed");
 
     // The control: a client that trusts this certificate gets through to the same server.
-    let trusting = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(tls::CERT_PEM.as_bytes()).unwrap())
-        .build()
-        .unwrap();
-    let answer = trusting
+    let answer = tls::trusting_client()
         .post(format!("{endpoint}/"))
         .body("Action=SendSms")
         .send()
@@ -347,11 +344,20 @@ async fn https_is_required_off_loopback_and_certificates_are_verified() {
     assert_eq!(seen.get().2, 1);
     server.abort();
 
-    // No code path turns verification off: the HTTP client is built in src/ without any
-    // `danger_accept_invalid_*` or custom verifier, and with the built-in roots.
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
-    for entry in std::fs::read_dir(src).unwrap() {
-        let path = entry.unwrap().path();
+    // No code path turns verification off: the HTTP client is built (here and in
+    // connector-http) without any `danger_accept_invalid_*` or custom verifier, and with the
+    // built-in roots.
+    let sources = [
+        concat!(env!("CARGO_MANIFEST_DIR"), "/src"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../connector-http/src"),
+    ];
+    let files = sources
+        .into_iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .collect::<Vec<_>>();
+    assert!(files.iter().any(|p| p.ends_with("client.rs")), "{files:?}");
+    for path in files {
         let code = std::fs::read_to_string(&path).unwrap();
         for forbidden in [
             "danger_accept_invalid",

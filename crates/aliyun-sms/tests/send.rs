@@ -246,7 +246,7 @@ async fn every_error_class_end_to_end() {
         ),
         ("Forbidden.RAM", 403, Credentials, Some("accessKeyId")),
         ("isv.BUSINESS_LIMIT_CONTROL", 200, RateLimited, None),
-        ("isv.DAY_LIMIT_CONTROL", 200, RateLimited, None),
+        ("isv.DAY_LIMIT_CONTROL", 200, QuotaExceeded, None),
         (
             "isv.MOBILE_NUMBER_ILLEGAL",
             200,
@@ -271,7 +271,7 @@ async fn every_error_class_end_to_end() {
             InvalidConfig,
             Some("templates[1].templateCode.china"),
         ),
-        ("isv.AMOUNT_NOT_ENOUGH", 200, Account, None),
+        ("isv.AMOUNT_NOT_ENOUGH", 200, QuotaExceeded, None),
         ("isv.SMS_CONTENT_ILLEGAL", 200, Rejected, None),
         ("isv.DENY_IP_RANGE", 200, Rejected, None),
         ("isv.SOMETHING_NEW", 200, Rejected, None),

@@ -1,27 +1,46 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::UsageType;
 
 /// What went wrong, in terms that decide what the caller does next.
+///
+/// [`ConnectorError`]'s predicates read the kind with the error's flags; their truth table is
+/// in [`ConnectorError`]'s documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The connector's configuration is wrong; [`ConnectorError::field`] names the field.
     InvalidConfig,
-    /// The message cannot be sent as it is: a bad number, a bad template parameter.
+    /// The message cannot be sent as it is: a bad number, a bad template parameter, a reference
+    /// longer than the provider echoes.
     InvalidRequest,
     /// No template for the message's usage type, and no `Generic` one.
     TemplateNotFound,
-    /// Too many messages: to this number, for this account, or right now.
+    /// Too many messages in a short window: to this number, for this account, or right now (a
+    /// throttle). [`ConnectorError::retry_after`] says when trying again may succeed, where the
+    /// provider says so.
     RateLimited,
+    /// A daily or monthly quota, or the account's balance, is used up (Logto's
+    /// `UsageLimitExceeded`): no message goes out until the period ends or someone tops the
+    /// account up. Unlike [`RateLimited`](Self::RateLimited), waiting a little does not help.
+    QuotaExceeded,
     /// The provider refused the credentials, the signature or the permission.
     Credentials,
-    /// The provider account cannot send: balance, subscription, suspension.
+    /// The provider account cannot send: subscription, suspension, an account that does not
+    /// exist.
     Account,
     /// The provider refused this message for good: content, sign name, template, source.
     Rejected,
+    /// The caller's own policy (e.g. a send guard) refused the message before any provider saw
+    /// it: nothing was sent, and sending it again as it is would be refused again (until
+    /// [`ConnectorError::retry_after`], when the policy says).
+    Blocked,
+    /// The connector cannot do what was asked (e.g. a delivery lookup its provider does not
+    /// offer); nothing was sent.
+    Unsupported,
     /// The provider's answer could not be understood.
     InvalidResponse,
     /// No answer in time. Unless said otherwise, the message may have been sent.
@@ -34,6 +53,24 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 14] = [
+        ErrorKind::InvalidConfig,
+        ErrorKind::InvalidRequest,
+        ErrorKind::TemplateNotFound,
+        ErrorKind::RateLimited,
+        ErrorKind::QuotaExceeded,
+        ErrorKind::Credentials,
+        ErrorKind::Account,
+        ErrorKind::Rejected,
+        ErrorKind::Blocked,
+        ErrorKind::Unsupported,
+        ErrorKind::InvalidResponse,
+        ErrorKind::Timeout,
+        ErrorKind::Transport,
+        ErrorKind::OutcomeUnknown,
+    ];
+
     /// A short lower-case name, e.g. `rate_limited`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -41,9 +78,12 @@ impl ErrorKind {
             ErrorKind::InvalidRequest => "invalid_request",
             ErrorKind::TemplateNotFound => "template_not_found",
             ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::QuotaExceeded => "quota_exceeded",
             ErrorKind::Credentials => "credentials",
             ErrorKind::Account => "account",
             ErrorKind::Rejected => "rejected",
+            ErrorKind::Blocked => "blocked",
+            ErrorKind::Unsupported => "unsupported",
             ErrorKind::InvalidResponse => "invalid_response",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Transport => "transport",
@@ -51,21 +91,35 @@ impl ErrorKind {
         }
     }
 
-    /// The Logto connector error code this kind corresponds to, for users moving from Logto.
-    pub const fn logto_code(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidConfig => "invalid_config",
-            ErrorKind::InvalidRequest => "invalid_request_parameters",
-            ErrorKind::TemplateNotFound => "template_not_found",
-            ErrorKind::RateLimited => "rate_limit_exceeded",
-            ErrorKind::InvalidResponse => "invalid_response",
-            ErrorKind::Credentials
-            | ErrorKind::Account
-            | ErrorKind::Rejected
-            | ErrorKind::Timeout
-            | ErrorKind::Transport
-            | ErrorKind::OutcomeUnknown => "general",
-        }
+    /// Whether an error of this kind always means nothing was sent: decided before any request
+    /// (config, message, template, policy, capability), or refused by the provider without
+    /// sending. Only [`InvalidResponse`](Self::InvalidResponse), [`Timeout`](Self::Timeout),
+    /// [`Transport`](Self::Transport) and [`OutcomeUnknown`](Self::OutcomeUnknown) can leave the
+    /// outcome unknown.
+    pub const fn proves_nothing_sent(self) -> bool {
+        !matches!(
+            self,
+            ErrorKind::InvalidResponse
+                | ErrorKind::Timeout
+                | ErrorKind::Transport
+                | ErrorKind::OutcomeUnknown
+        )
+    }
+
+    /// Whether sending the same request again can never succeed (so an error of this kind is
+    /// never retryable): the config, the message, the template, a quota, the account, a policy
+    /// or a missing capability must change first.
+    pub const fn needs_change(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::InvalidConfig
+                | ErrorKind::InvalidRequest
+                | ErrorKind::TemplateNotFound
+                | ErrorKind::QuotaExceeded
+                | ErrorKind::Account
+                | ErrorKind::Blocked
+                | ErrorKind::Unsupported
+        )
     }
 }
 
@@ -77,13 +131,75 @@ impl fmt::Display for ErrorKind {
 
 /// The one error type of every SMS connector.
 ///
-/// Carries a [`ErrorKind`], a message for people, and what the provider said (its code,
-/// message and request id), plus two flags that decide what a caller may do:
-/// [`is_retryable`](Self::is_retryable) (the provider did not process the request, so sending
-/// it again cannot duplicate a message) and [`outcome_unknown`](Self::outcome_unknown) (the
-/// message may have gone out: check delivery before sending again). Never holds a secret.
+/// Carries an [`ErrorKind`], a message for people, what the provider said (its code, message
+/// and request id), and what decides what a caller may do next: whether the request may be
+/// sent again ([`is_retryable`](Self::is_retryable)), whether the message may have gone out
+/// ([`outcome_unknown`](Self::outcome_unknown)), and when trying again may succeed
+/// ([`retry_after`](Self::retry_after)). Never holds a secret.
+///
+/// # The predicates
+///
+/// - [`is_retryable`](Self::is_retryable): the provider did not process the request, so sending
+///   it again (soon, with a fresh signature) cannot send the message twice and may succeed.
+///   Set by the connector with [`with_retryable`](Self::with_retryable); never true when the
+///   outcome is unknown.
+/// - [`outcome_unknown`](Self::outcome_unknown): the message may have gone out. Never send it
+///   again, here or through another provider, before checking delivery
+///   ([`SmsConnector::lookup_delivery`](crate::SmsConnector::lookup_delivery)).
+/// - [`is_transient`](Self::is_transient): the failure passes by itself, so the same message
+///   may succeed later with nothing changed: retryable errors, throttles
+///   ([`RateLimited`](ErrorKind::RateLimited)), timeouts, network failures, and any error that
+///   says when to try again ([`retry_after`](Self::retry_after)).
+/// - [`is_permanent`](Self::is_permanent): nothing was sent and the message will not succeed
+///   as it is: neither transient nor of unknown outcome. A quota, an account, a policy, the
+///   config or the message must change first.
+///
+/// Their truth table, for errors as connectors make them (`new(kind)` plus the flags in the
+/// first column); `tests/error_predicates.rs` checks it row by row:
+///
+/// | error | `is_retryable` | `outcome_unknown` | `is_transient` | `is_permanent` |
+/// |---|---|---|---|---|
+/// | `InvalidConfig`, `InvalidRequest`, `TemplateNotFound` | no | no | no | yes |
+/// | `Credentials`, `Account`, `Rejected`, `Unsupported` | no | no | no | yes |
+/// | `QuotaExceeded`, `Blocked` | no | no | no | yes |
+/// | `QuotaExceeded`, `Blocked` with `retry_after` | no | no | yes | no |
+/// | `RateLimited` (a per-number or per-account limit) | no | no | yes | no |
+/// | `RateLimited`, retryable (throttled before processing) | yes | no | yes | no |
+/// | `Rejected`, retryable (e.g. a reused nonce) | yes | no | yes | no |
+/// | `Credentials`, retryable (e.g. a clock to re-sign with) | yes | no | yes | no |
+/// | `Transport` | no | no | yes | no |
+/// | `Transport`, retryable (nothing was sent) | yes | no | yes | no |
+/// | `Timeout` | no | yes | yes | no |
+/// | `Timeout`, outcome known (e.g. a lookup, or before connecting) | no | no | yes | no |
+/// | `Timeout`, outcome known, retryable | yes | no | yes | no |
+/// | `InvalidResponse`, outcome known (a 4xx) | no | no | no | yes |
+/// | `InvalidResponse`, outcome unknown (a 2xx or 5xx) | no | yes | no | no |
+/// | `OutcomeUnknown` | no | yes | no | no |
+///
+/// Whatever the flags: retryable implies transient and a known outcome; permanent implies
+/// neither transient nor unknown. A connector that marks an error retryable while its outcome
+/// is unknown has a bug that [`is_retryable`](Self::is_retryable) hides from callers and
+/// [`contradiction`](Self::contradiction) reports (the conformance suite fails on it).
+///
+/// ```
+/// use std::time::Duration;
+/// use connector_kit::{ConnectorError, ErrorKind};
+///
+/// let throttled = ConnectorError::new(ErrorKind::RateLimited, "触发分钟级流控Permits:1")
+///     .with_provider_code("isv.BUSINESS_LIMIT_CONTROL")
+///     .with_retry_after(Duration::from_secs(60));
+/// assert!(throttled.is_transient() && !throttled.is_retryable() && !throttled.outcome_unknown());
+/// assert_eq!(throttled.retry_after(), Some(Duration::from_secs(60)));
+///
+/// let timeout = ConnectorError::new(ErrorKind::Timeout, "no answer within 5000 ms");
+/// assert!(timeout.outcome_unknown() && !timeout.is_retryable() && !timeout.is_permanent());
+/// ```
+#[derive(Clone)]
+pub struct ConnectorError(Box<Inner>);
+
+/// Boxed, so that a `Result` with a `ConnectorError` stays small on the path that succeeds.
 #[derive(Debug, Clone)]
-pub struct ConnectorError {
+struct Inner {
     kind: ErrorKind,
     message: String,
     field: Option<String>,
@@ -92,6 +208,7 @@ pub struct ConnectorError {
     http_status: Option<u16>,
     retryable: bool,
     outcome_unknown: bool,
+    retry_after: Option<Duration>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
@@ -99,7 +216,7 @@ impl ConnectorError {
     /// An error of this kind. Timeouts and [`ErrorKind::OutcomeUnknown`] start with an unknown
     /// outcome; nothing starts retryable.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ConnectorError {
+        ConnectorError(Box::new(Inner {
             kind,
             message: message.into(),
             field: None,
@@ -108,8 +225,9 @@ impl ConnectorError {
             http_status: None,
             retryable: false,
             outcome_unknown: matches!(kind, ErrorKind::Timeout | ErrorKind::OutcomeUnknown),
+            retry_after: None,
             source: None,
-        }
+        }))
     }
 
     /// A configuration error at a field path such as `templates[2].usageType`.
@@ -127,129 +245,166 @@ impl ConnectorError {
 
     /// Names the field (a JSON path or a parameter name) the error is about.
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+        self.0.field = Some(field.into());
         self
     }
 
     /// Keeps the provider's error code (e.g. `isv.BUSINESS_LIMIT_CONTROL`).
     pub fn with_provider_code(mut self, code: impl Into<String>) -> Self {
-        self.provider_code = Some(code.into());
+        self.0.provider_code = Some(code.into());
         self
     }
 
     /// Keeps the provider's request id, for its support desk.
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
-        self.request_id = Some(request_id.into());
+        self.0.request_id = Some(request_id.into());
         self
     }
 
     /// Keeps the HTTP status of the provider's answer.
     pub fn with_http_status(mut self, status: u16) -> Self {
-        self.http_status = Some(status);
+        self.0.http_status = Some(status);
         self
     }
 
-    /// Marks whether sending the same message again is safe and may succeed.
+    /// Marks whether the provider did not process the request, so that sending it again is
+    /// safe and may succeed.
     pub fn with_retryable(mut self, retryable: bool) -> Self {
-        self.retryable = retryable;
+        self.0.retryable = retryable;
         self
     }
 
     /// Marks whether the message may have been sent despite the error.
     pub fn with_outcome_unknown(mut self, outcome_unknown: bool) -> Self {
-        self.outcome_unknown = outcome_unknown;
+        self.0.outcome_unknown = outcome_unknown;
+        self
+    }
+
+    /// Says how long until trying again may succeed: a throttle's window, a budget freeing up.
+    pub fn with_retry_after(mut self, retry_after: Duration) -> Self {
+        self.0.retry_after = Some(retry_after);
         self
     }
 
     /// Keeps the underlying error.
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
+        self.0.source = Some(Arc::new(source));
         self
     }
 
     /// Keeps an underlying error that is already boxed, as HTTP and TLS stacks return them.
     pub fn with_boxed_source(mut self, source: Box<dyn StdError + Send + Sync + 'static>) -> Self {
-        self.source = Some(Arc::from(source));
+        self.0.source = Some(Arc::from(source));
         self
     }
 
     /// The kind.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The message for people (the provider's own message where it gave one).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The field the error is about, if any.
     pub fn field(&self) -> Option<&str> {
-        self.field.as_deref()
+        self.0.field.as_deref()
     }
 
     /// The provider's error code, if it gave one.
     pub fn provider_code(&self) -> Option<&str> {
-        self.provider_code.as_deref()
+        self.0.provider_code.as_deref()
     }
 
     /// The provider's request id, if it gave one.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.0.request_id.as_deref()
     }
 
     /// The HTTP status of the provider's answer, if there was one.
     pub fn http_status(&self) -> Option<u16> {
-        self.http_status
+        self.0.http_status
     }
 
-    /// Whether the provider did not process the request, so that sending it again (later, with
-    /// a fresh signature) cannot duplicate a message.
+    /// How long until trying again may succeed, where the provider or the policy said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
+    }
+
+    /// Whether the provider did not process the request, so that sending it again (soon, with
+    /// a fresh signature) cannot duplicate a message and may succeed. Never true when the
+    /// outcome is unknown.
     pub fn is_retryable(&self) -> bool {
-        self.retryable && !self.outcome_unknown
+        self.0.retryable && !self.0.outcome_unknown
     }
 
     /// Whether the message may have been sent: never resend without checking delivery first.
     pub fn outcome_unknown(&self) -> bool {
-        self.outcome_unknown
+        self.0.outcome_unknown
     }
 
-    /// Whether the same message may succeed later without any change.
+    /// Whether the failure passes by itself, so that the same message may succeed later with
+    /// nothing changed.
     pub fn is_transient(&self) -> bool {
         self.is_retryable()
+            || self.0.retry_after.is_some()
             || matches!(
-                self.kind,
+                self.0.kind,
                 ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Transport
             )
     }
 
-    /// Whether the message will never succeed as it is.
+    /// Whether nothing was sent and the message will not succeed as it is.
     pub fn is_permanent(&self) -> bool {
-        !self.is_transient() && !self.outcome_unknown
+        !self.is_transient() && !self.0.outcome_unknown
     }
 
-    /// The Logto connector error code, for users moving from Logto.
-    pub fn logto_code(&self) -> &'static str {
-        self.kind.logto_code()
+    /// What in this error contradicts itself, if anything: a bug of the connector that made it.
+    ///
+    /// - retryable while the outcome is unknown (a retry could send the message twice);
+    /// - an unknown outcome on a kind that proves nothing was sent ([`ErrorKind::proves_nothing_sent`]);
+    /// - retryable on a kind that no retry can fix ([`ErrorKind::needs_change`]).
+    ///
+    /// Callers need not check it ([`is_retryable`](Self::is_retryable) already refuses the
+    /// first); connector tests and the conformance suite do.
+    pub fn contradiction(&self) -> Option<&'static str> {
+        if self.0.retryable && self.0.outcome_unknown {
+            Some(
+                "marked retryable although its outcome is unknown: a retry could send the message twice",
+            )
+        } else if self.0.outcome_unknown && self.0.kind.proves_nothing_sent() {
+            Some("its outcome is marked unknown, but an error of this kind proves nothing was sent")
+        } else if self.0.retryable && self.0.kind.needs_change() {
+            Some(
+                "marked retryable, but sending the same request again cannot succeed for this kind",
+            )
+        } else {
+            None
+        }
     }
 }
 
 impl fmt::Display for ConnectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)?;
-        if let Some(field) = &self.field {
+        write!(f, "{}", self.0.kind)?;
+        if let Some(field) = &self.0.field {
             write!(f, " at `{field}`")?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", self.0.message)?;
         let mut details = Vec::new();
-        if let Some(code) = &self.provider_code {
+        if let Some(code) = &self.0.provider_code {
             details.push(format!("code {code}"));
         }
-        if let Some(status) = self.http_status {
+        if let Some(status) = self.0.http_status {
             details.push(format!("HTTP {status}"));
         }
-        if let Some(id) = &self.request_id {
+        if let Some(id) = &self.0.request_id {
             details.push(format!("request id {id}"));
+        }
+        if let Some(after) = self.0.retry_after {
+            details.push(format!("retry after {after:?}"));
         }
         if !details.is_empty() {
             write!(f, " ({})", details.join(", "))?;
@@ -258,9 +413,39 @@ impl fmt::Display for ConnectorError {
     }
 }
 
+impl fmt::Debug for ConnectorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Inner {
+            kind,
+            message,
+            field,
+            provider_code,
+            request_id,
+            http_status,
+            retryable,
+            outcome_unknown,
+            retry_after,
+            source,
+        } = &*self.0;
+        f.debug_struct("ConnectorError")
+            .field("kind", kind)
+            .field("message", message)
+            .field("field", field)
+            .field("provider_code", provider_code)
+            .field("request_id", request_id)
+            .field("http_status", http_status)
+            .field("retryable", retryable)
+            .field("outcome_unknown", outcome_unknown)
+            .field("retry_after", retry_after)
+            .field("source", source)
+            .finish()
+    }
+}
+
 impl StdError for ConnectorError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
+        self.0
+            .source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
     }
@@ -269,14 +454,15 @@ impl StdError for ConnectorError {
 impl PartialEq for ConnectorError {
     /// Equal when everything but the source is equal.
     fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind
-            && self.message == other.message
-            && self.field == other.field
-            && self.provider_code == other.provider_code
-            && self.request_id == other.request_id
-            && self.http_status == other.http_status
-            && self.retryable == other.retryable
-            && self.outcome_unknown == other.outcome_unknown
+        self.0.kind == other.0.kind
+            && self.0.message == other.0.message
+            && self.0.field == other.0.field
+            && self.0.provider_code == other.0.provider_code
+            && self.0.request_id == other.0.request_id
+            && self.0.http_status == other.0.http_status
+            && self.0.retryable == other.0.retryable
+            && self.0.outcome_unknown == other.0.outcome_unknown
+            && self.0.retry_after == other.0.retry_after
     }
 }
 
@@ -285,14 +471,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn display_names_kind_field_code_status_and_request_id() {
+    fn display_names_kind_field_code_status_request_id_and_window() {
         let err = ConnectorError::new(ErrorKind::RateLimited, "触发分钟级流控Permits:1")
             .with_provider_code("isv.BUSINESS_LIMIT_CONTROL")
             .with_http_status(200)
-            .with_request_id("A1B2");
+            .with_request_id("A1B2")
+            .with_retry_after(Duration::from_secs(60));
         assert_eq!(
             err.to_string(),
-            "rate_limited: 触发分钟级流控Permits:1 (code isv.BUSINESS_LIMIT_CONTROL, HTTP 200, request id A1B2)"
+            "rate_limited: 触发分钟级流控Permits:1 (code isv.BUSINESS_LIMIT_CONTROL, HTTP 200, request id A1B2, retry after 60s)"
         );
         let err = ConnectorError::invalid_config("templates[1].usageType", "unknown usage type");
         assert_eq!(
@@ -300,57 +487,42 @@ mod tests {
             "invalid_config at `templates[1].usageType`: unknown usage type"
         );
         assert_eq!(err.field(), Some("templates[1].usageType"));
-    }
-
-    #[test]
-    fn retry_classes() {
-        let throttled = ConnectorError::new(ErrorKind::RateLimited, "x").with_retryable(true);
-        assert!(throttled.is_retryable() && throttled.is_transient() && !throttled.is_permanent());
-
-        let limited = ConnectorError::new(ErrorKind::RateLimited, "x");
-        assert!(!limited.is_retryable() && limited.is_transient());
-
-        let timeout = ConnectorError::new(ErrorKind::Timeout, "x").with_retryable(true);
-        assert!(timeout.outcome_unknown(), "a timeout may have been sent");
-        assert!(
-            !timeout.is_retryable(),
-            "an unknown outcome is never retryable"
-        );
-        assert!(!timeout.is_permanent());
-
-        let refused = ConnectorError::new(ErrorKind::Transport, "refused").with_retryable(true);
-        assert!(refused.is_retryable() && !refused.outcome_unknown());
-
-        let unknown = ConnectorError::new(ErrorKind::OutcomeUnknown, "500");
-        assert!(unknown.outcome_unknown() && !unknown.is_permanent());
-
-        for kind in [
-            ErrorKind::Credentials,
-            ErrorKind::Account,
-            ErrorKind::Rejected,
-        ] {
-            let err = ConnectorError::new(kind, "x");
-            assert!(err.is_permanent() && !err.is_retryable(), "{kind}");
-        }
-    }
-
-    #[test]
-    fn logto_codes() {
-        for (kind, code) in [
-            (ErrorKind::InvalidConfig, "invalid_config"),
-            (ErrorKind::InvalidRequest, "invalid_request_parameters"),
-            (ErrorKind::TemplateNotFound, "template_not_found"),
-            (ErrorKind::RateLimited, "rate_limit_exceeded"),
-            (ErrorKind::InvalidResponse, "invalid_response"),
-            (ErrorKind::Credentials, "general"),
-            (ErrorKind::OutcomeUnknown, "general"),
-        ] {
-            assert_eq!(ConnectorError::new(kind, "").logto_code(), code);
-        }
         assert_eq!(
             ConnectorError::template_not_found(UsageType::BindMfa).message(),
             "Cannot find template for type: BindMfa"
         );
+    }
+
+    #[test]
+    fn kinds_have_distinct_names_and_all_lists_each_once() {
+        let mut names: Vec<_> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorKind::ALL.len());
+        assert_eq!(ErrorKind::QuotaExceeded.as_str(), "quota_exceeded");
+        assert_eq!(ErrorKind::Blocked.as_str(), "blocked");
+    }
+
+    #[test]
+    fn contradictions_are_named() {
+        let retried_unknown = ConnectorError::new(ErrorKind::Timeout, "x").with_retryable(true);
+        assert!(!retried_unknown.is_retryable(), "callers are protected");
+        assert!(
+            retried_unknown
+                .contradiction()
+                .is_some_and(|c| c.contains("retryable"))
+        );
+        let unknown_config = ConnectorError::invalid_config("a", "x").with_outcome_unknown(true);
+        assert!(unknown_config.contradiction().is_some());
+        let retried_blocked = ConnectorError::new(ErrorKind::Blocked, "x").with_retryable(true);
+        assert!(retried_blocked.contradiction().is_some());
+        for kind in ErrorKind::ALL {
+            assert_eq!(
+                ConnectorError::new(kind, "x").contradiction(),
+                None,
+                "{kind}"
+            );
+        }
     }
 
     #[test]

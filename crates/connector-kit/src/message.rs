@@ -1,3 +1,5 @@
+use std::net::IpAddr;
+
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -83,8 +85,43 @@ impl Serialize for TemplateParams {
     }
 }
 
-/// One SMS to send: who gets it, why, and what fills the template.
+/// The caller's context of a message, as Logto passes it: who asked for it and in which
+/// language. For policies (a send guard's per-IP budget, a provider's template language),
+/// never sent to the provider unless a template asks for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MessageContext {
+    /// The end user's IP address, as the sign-in service saw it.
+    pub ip: Option<IpAddr>,
+    /// The end user's locale (e.g. `zh-CN`).
+    pub locale: Option<String>,
+}
+
+impl MessageContext {
+    /// No context.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// One SMS to send: who gets it, why, what fills the template, and the caller's context.
+///
+/// Built with [`new`](Self::new) or [`verification_code`](Self::verification_code) and the
+/// `with_*` methods; its fields can be read (and set) directly.
+///
+/// ```
+/// use connector_kit::{SmsMessage, UsageType};
+///
+/// let message = SmsMessage::verification_code("+86 138 0013 8000".parse()?, UsageType::SignIn, "123456")
+///     .with_ip("203.0.113.7".parse()?)
+///     .with_locale("zh-CN")
+///     .with_reference("login-42");
+/// assert_eq!(message.params.to_json(), r#"{"code":"123456"}"#);
+/// assert_eq!(message.context.locale.as_deref(), Some("zh-CN"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SmsMessage {
     /// The recipient.
     pub to: PhoneNumber,
@@ -92,11 +129,11 @@ pub struct SmsMessage {
     pub usage: UsageType,
     /// The template's parameters, the code among them.
     pub params: TemplateParams,
-    /// The end user's locale (e.g. `zh-CN`), for providers that choose a template language;
-    /// never sent as a template parameter.
-    pub locale: Option<String>,
-    /// The caller's own reference for this message (Aliyun's `OutId`), echoed back in delivery
-    /// reports.
+    /// The caller's context (IP address, locale); never a template parameter.
+    pub context: MessageContext,
+    /// The caller's own reference for this message (Aliyun's `OutId`, Tencent's
+    /// `SessionContext`), echoed back by delivery lookups; at most
+    /// [`Capabilities::max_reference_len`](crate::Capabilities::max_reference_len) bytes.
     pub reference: Option<String>,
 }
 
@@ -107,7 +144,7 @@ impl SmsMessage {
             to,
             usage,
             params,
-            locale: None,
+            context: MessageContext::default(),
             reference: None,
         }
     }
@@ -123,9 +160,15 @@ impl SmsMessage {
         self
     }
 
+    /// Sets the end user's IP address.
+    pub fn with_ip(mut self, ip: IpAddr) -> Self {
+        self.context.ip = Some(ip);
+        self
+    }
+
     /// Sets the end user's locale.
     pub fn with_locale(mut self, locale: impl Into<String>) -> Self {
-        self.locale = Some(locale.into());
+        self.context.locale = Some(locale.into());
         self
     }
 
@@ -155,13 +198,16 @@ mod tests {
     }
 
     #[test]
-    fn locale_and_reference_stay_out_of_the_parameters() {
+    fn context_and_reference_stay_out_of_the_parameters() {
         let to = "+8613800138000".parse().unwrap();
+        let ip: IpAddr = "2001:db8::7".parse().unwrap();
         let message = SmsMessage::verification_code(to, UsageType::SignIn, "123456")
+            .with_ip(ip)
             .with_locale("zh-CN")
             .with_reference("order-42");
         assert_eq!(message.params.to_json(), r#"{"code":"123456"}"#);
-        assert_eq!(message.locale.as_deref(), Some("zh-CN"));
+        assert_eq!(message.context.locale.as_deref(), Some("zh-CN"));
+        assert_eq!(message.context.ip, Some(ip));
         assert_eq!(message.reference.as_deref(), Some("order-42"));
     }
 }

@@ -19,17 +19,15 @@ pub const MAX_DIGITS: usize = 15;
 /// for typed in ["+86 138-0013-8000", "008613800138000", "8613800138000"] {
 ///     let number: PhoneNumber = typed.parse().unwrap();
 ///     assert_eq!(number.digits(), "8613800138000");
-///     assert!(number.is_mainland_china(true));
 /// }
-/// assert!("13800138000".parse::<PhoneNumber>().unwrap().is_mainland_china(false));
-/// assert!(!"13800138000".parse::<PhoneNumber>().unwrap().is_mainland_china(true));
 /// assert!("1380013800a".parse::<PhoneNumber>().is_err());
 /// ```
 ///
 /// Rules are written here rather than taken from a phone-number metadata crate: providers
 /// accept bare national numbers with no country code (`13800138000`), which such crates cannot
-/// place without a default region, and the mainland-China test must reproduce Logto's two modes
-/// exactly; a metadata database would also reject numbers the provider itself decides on.
+/// place without a default region, and Logto's mainland-China test (`logto-compat`) must be
+/// reproduced exactly; a metadata database would also reject numbers the provider itself decides
+/// on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber {
     digits: String,
@@ -38,6 +36,7 @@ pub struct PhoneNumber {
 
 /// Why a string is not a phone number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PhoneNumberError {
     /// Nothing but white space or separators.
     #[error("phone number is empty")]
@@ -119,25 +118,6 @@ impl PhoneNumber {
     /// country code.
     pub fn has_international_prefix(&self) -> bool {
         self.international_prefix
-    }
-
-    /// Whether the number is a mainland China mobile number, in Logto's two modes.
-    ///
-    /// Strict (`strictPhoneRegionNumberCheck: true`): only `86` + `1` + 10 digits, with or
-    /// without `+`/`00`. Non-strict: that, or a bare `1` + 10 digits with no prefix.
-    ///
-    /// One deliberate improvement on Logto in non-strict mode: a bare number starting with
-    /// `10`, `11` or `12` is no mainland mobile number (mainland mobile ranges are 13x–19x), so
-    /// it is taken as overseas; a North American number written `1` + area code can never
-    /// start that way, which removes part of Logto's bug class (issues #5889, #7050). A bare
-    /// `1` + 10 digits in the 13x–19x ranges is ambiguous by nature: use strict mode.
-    pub fn is_mainland_china(&self, strict: bool) -> bool {
-        let d = self.digits.as_bytes();
-        let mobile = |rest: &[u8]| rest.len() == 11 && rest[0] == b'1';
-        if d.starts_with(b"86") && mobile(&d[2..]) {
-            return true;
-        }
-        !strict && !self.international_prefix && mobile(d) && (b'3'..=b'9').contains(&d[1])
     }
 }
 
@@ -266,28 +246,6 @@ mod tests {
             text.contains("4 digits") && text.contains("at least 5"),
             "{text}"
         );
-    }
-
-    /// The table of `shared/reference/logto-aliyun-sms.md`: (number, non-strict, strict).
-    #[test]
-    fn mainland_china_in_logtos_two_modes() {
-        for (typed, non_strict, strict) in [
-            ("13800138000", true, false),
-            ("8613800138000", true, true),
-            ("008613800138000", true, true),
-            ("+8613800138000", true, true),
-            ("85268326366", false, false),
-            ("+18624017194", false, false),
-            ("4915112345678", false, false),
-            // Beyond Logto: no mainland mobile range starts with 10, 11 or 12.
-            ("12125551234", false, false),
-            ("+13800138000", false, false),
-            ("861380013800", false, false),
-        ] {
-            let n = number(typed);
-            assert_eq!(n.is_mainland_china(false), non_strict, "{typed} non-strict");
-            assert_eq!(n.is_mainland_china(true), strict, "{typed} strict");
-        }
     }
 
     #[test]

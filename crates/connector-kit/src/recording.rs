@@ -3,9 +3,16 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use crate::{ConnectorError, ConnectorMetadata, LocalizedText, Receipt, SmsConnector, SmsMessage};
+use crate::{
+    Capabilities, ConnectorError, ConnectorMetadata, DeliveryQuery, DeliveryRecord, DeliveryReport,
+    DeliveryStatus, LocalizedText, Receipt, SmsConnector, SmsMessage, TemplateParamStyle,
+};
 
 /// A connector that sends nothing and remembers everything: for your own tests.
+///
+/// It checks messages against its capabilities as a real connector does (a reference longer
+/// than 256 bytes is refused), and answers delivery lookups from what it accepted: every
+/// accepted message is `Delivered`, with the message id its receipt gave.
 ///
 /// ```
 /// use connector_kit::{ConnectorError, ErrorKind, RecordingConnector, SmsConnector, SmsMessage, UsageType};
@@ -37,17 +44,24 @@ struct State {
     always_fail: Option<ConnectorError>,
 }
 
-/// The recording connector's metadata.
-pub const RECORDING_METADATA: ConnectorMetadata = ConnectorMetadata {
-    id: "recording",
-    target: "recording",
-    platform: None,
-    name: LocalizedText(&[("en", "Recording connector"), ("zh-CN", "记录连接器")]),
-    description: LocalizedText(&[
+/// The recording connector's metadata: international, delivery lookup, named parameters,
+/// references up to 256 bytes, one recipient a request.
+pub const RECORDING_METADATA: ConnectorMetadata = ConnectorMetadata::new(
+    "recording",
+    "recording",
+    LocalizedText(&[("en", "Recording connector"), ("zh-CN", "记录连接器")]),
+    LocalizedText(&[
         ("en", "Records messages instead of sending them, for tests."),
         ("zh-CN", "只记录消息而不发送，用于测试。"),
     ]),
-};
+)
+.with_capabilities(
+    Capabilities::new()
+        .with_international(true)
+        .with_delivery_lookup(true)
+        .with_template_params(TemplateParamStyle::Named)
+        .with_max_reference_len(256),
+);
 
 impl Default for RecordingConnector {
     fn default() -> Self {
@@ -115,18 +129,42 @@ impl SmsConnector for RecordingConnector {
 
     async fn send(&self, message: &SmsMessage) -> Result<Receipt, ConnectorError> {
         let mut state = self.state();
-        let outcome = match state
+        let planned = state
             .next_failures
             .pop_front()
-            .or(state.always_fail.clone())
-        {
+            .or(state.always_fail.clone());
+        let outcome = match planned {
             Some(error) => Err(error),
-            None => Ok(Receipt {
-                message_id: Some(format!("recorded-{}", state.attempts.len() + 1)),
-                request_id: None,
+            None => self.metadata.capabilities.check_message(message).map(|()| {
+                Receipt::new().with_message_id(format!("recorded-{}", state.attempts.len() + 1))
             }),
         };
         state.attempts.push((message.clone(), outcome.clone()));
         outcome
+    }
+
+    /// The accepted messages to the query's number (with its reference and message id, when
+    /// it names them), whenever they were sent.
+    async fn lookup_delivery(
+        &self,
+        query: &DeliveryQuery,
+    ) -> Result<DeliveryReport, ConnectorError> {
+        let records = self
+            .state()
+            .attempts
+            .iter()
+            .filter_map(|(message, outcome)| Some((message, outcome.as_ref().ok()?)))
+            .filter(|(message, receipt)| {
+                message.to == query.to
+                    && (query.reference.is_none() || message.reference == query.reference)
+                    && (query.message_id.is_none() || receipt.message_id == query.message_id)
+            })
+            .map(|(message, receipt)| DeliveryRecord {
+                message_id: receipt.message_id.clone(),
+                reference: message.reference.clone(),
+                ..DeliveryRecord::new(DeliveryStatus::Delivered)
+            })
+            .collect();
+        Ok(DeliveryReport::new(records))
     }
 }

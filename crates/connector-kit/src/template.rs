@@ -14,6 +14,7 @@ pub struct TemplateSet<T> {
 
 /// A usage type named by two templates.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DuplicateUsageType {
     /// The usage type.
     pub usage_type: UsageType,
@@ -25,6 +26,7 @@ pub struct DuplicateUsageType {
 
 /// Every problem of a template set at once, so a config form can show them all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub struct TemplateSetError {
     /// Required usage types without a template.
     pub missing: Vec<UsageType>,
@@ -101,7 +103,8 @@ impl<T> TemplateSet<T> {
     }
 
     /// The template for a usage type: its own, else `Generic`'s; with the usage type it was
-    /// registered under.
+    /// registered under. A usage type newer than the connector (`UsageType` is
+    /// `#[non_exhaustive]`, as Logto adds some) is sent with `Generic`'s template.
     pub fn select(&self, usage: UsageType) -> Option<(UsageType, &T)> {
         self.get(usage).map(|t| (usage, t)).or_else(|| {
             self.get(UsageType::Generic)

@@ -8,24 +8,37 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
+// New usage types come with new Logto versions, hence `non_exhaustive`: a connector that does
+// not know one sends it with the `Generic` template (`TemplateSet::select`). (A comment, not a
+// doc comment: the doc comment is the config schema's description.)
+#[non_exhaustive]
 pub enum UsageType {
     /// A code that confirms a new account's phone number.
+    #[schemars(title = "Register (sign-up)")]
     Register,
     /// A code that signs an existing user in.
+    #[schemars(title = "SignIn (sign-in)")]
     SignIn,
     /// A code that lets a user reset a forgotten password.
+    #[schemars(title = "ForgotPassword (password reset)")]
     ForgotPassword,
     /// The fallback for every usage type without a template of its own, and the admin console's test message.
+    #[schemars(title = "Generic (fallback and test message)")]
     Generic,
     /// A code in an invitation to join an organization.
+    #[schemars(title = "OrganizationInvitation (invitation to an organization)")]
     OrganizationInvitation,
     /// A code that confirms the user before a sensitive change.
+    #[schemars(title = "UserPermissionValidation (before a sensitive change)")]
     UserPermissionValidation,
     /// A code that confirms a new phone number being bound to an account.
+    #[schemars(title = "BindNewIdentifier (binding a new phone number)")]
     BindNewIdentifier,
     /// A code that completes multi-factor sign-in.
+    #[schemars(title = "MfaVerification (MFA sign-in)")]
     MfaVerification,
     /// A code that confirms a phone number being bound as an MFA factor.
+    #[schemars(title = "BindMfa (binding a phone number for MFA)")]
     BindMfa,
 }
 
@@ -81,6 +94,7 @@ impl fmt::Display for UsageType {
 /// A name that is not one of the [`UsageType`]s.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown usage type `{name}`; expected one of: {}", valid_names())]
+#[non_exhaustive]
 pub struct UnknownUsageType {
     /// The name that was given.
     pub name: String,
@@ -151,6 +165,12 @@ mod tests {
         assert_eq!(choices.len(), UsageType::ALL.len());
         for choice in choices {
             assert!(choice["const"].is_string(), "{choice}");
+            // A form's label: the name as written in the config, then what it is for.
+            let title = choice["title"].as_str().unwrap_or_default();
+            assert!(
+                title.starts_with(choice["const"].as_str().unwrap()),
+                "{choice}"
+            );
             assert!(
                 choice["description"]
                     .as_str()

@@ -11,8 +11,6 @@ proptest! {
             prop_assert!((5..=15).contains(&digits.len()));
             prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()));
             prop_assert_eq!(PhoneNumber::parse(&number.to_string()), Ok(number.clone()));
-            let _ = number.is_mainland_china(true) || number.is_mainland_china(false);
-            prop_assert!(!number.is_mainland_china(true) || number.is_mainland_china(false));
         }
     }
 

@@ -2,25 +2,24 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use connector_kit::{
     ConnectorError, ConnectorMetadata, ErrorKind, LocalizedText, Receipt, RecordingConnector,
-    SmsConnector, SmsMessage, TemplateSet, UsageType,
+    SmsConnector, SmsMessage, TemplateSet, UsageType, async_trait,
 };
 
 /// A content-template provider (Twilio-style): replaces `{{code}}` locally.
+#[derive(Debug)]
 struct ContentTemplateConnector {
     templates: TemplateSet<&'static str>,
     outbox: std::sync::Mutex<Vec<String>>,
 }
 
-const CONTENT_METADATA: ConnectorMetadata = ConnectorMetadata {
-    id: "content-template",
-    target: "content",
-    platform: None,
-    name: LocalizedText(&[("en", "Content templates"), ("zh-CN", "内容模板")]),
-    description: LocalizedText(&[("en", "Renders locally."), ("zh-CN", "本地渲染。")]),
-};
+const CONTENT_METADATA: ConnectorMetadata = ConnectorMetadata::new(
+    "content-template",
+    "content",
+    LocalizedText(&[("en", "Content templates"), ("zh-CN", "内容模板")]),
+    LocalizedText(&[("en", "Renders locally."), ("zh-CN", "本地渲染。")]),
+);
 
 #[async_trait]
 impl SmsConnector for ContentTemplateConnector {
@@ -42,10 +41,7 @@ impl SmsConnector for ContentTemplateConnector {
             message.to.digits(),
             template.replace("{{code}}", code)
         ));
-        Ok(Receipt {
-            message_id: Some(outbox.len().to_string()),
-            request_id: None,
-        })
+        Ok(Receipt::new().with_message_id(outbox.len().to_string()))
     }
 }
 
@@ -89,6 +85,16 @@ async fn a_registry_of_trait_objects_sends_through_each() {
     let register = SmsMessage::verification_code(message.to.clone(), UsageType::Register, "1");
     let err = registry[0].send(&register).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TemplateNotFound);
+
+    // Without the capability, the default delivery lookup says so.
+    let query = connector_kit::DeliveryQuery::new(message.to.clone(), std::time::SystemTime::now());
+    let err = registry[0].lookup_delivery(&query).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.is_permanent() && err.contradiction().is_none());
+    assert_eq!(
+        err.message(),
+        "connector `content-template` cannot look up delivery"
+    );
 }
 
 #[tokio::test]

@@ -47,8 +47,8 @@ pub fn run(data: &[u8]) {
                 assert!(!digits.starts_with('0'), "{input:?}");
             }
 
-            let strict = number.is_mainland_china(true);
-            let lenient = number.is_mainland_china(false);
+            let strict = logto_compat::is_mainland_china(&number, true);
+            let lenient = logto_compat::is_mainland_china(&number, false);
             let d = digits.as_bytes();
             assert_eq!(
                 strict,

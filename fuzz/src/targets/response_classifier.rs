@@ -3,32 +3,25 @@
 //! Input: 2 bytes HTTP status (big-endian), then the body. The body up to its first 0xFF byte is
 //! also "Aliyun's answer" and what follows it "our string-to-sign".
 //!
-//! - `classify(status, body)` never panics; `Ok` only for a JSON object (up to bytes that are not
-//!   UTF-8 in values it skips) whose `Code` is `"OK"`,
+//! - `classify(status, body)` never panics; `Ok` only for a 2xx whose body is a JSON object (up
+//!   to bytes that are not UTF-8 in values it skips) whose `Code` is `"OK"`,
 //!   with `BizId` as the message id; an error carries the status, a message, and the flags'
 //!   rules (`InvalidResponse` is outcome-unknown exactly for 2xx and 5xx; only `RateLimited` or
 //!   `Rejected` is retryable);
-//! - `classify_with` (our string-to-sign, a template field, a redactor holding a secret and a
-//!   token) agrees with `classify` on the outcome, and its message never contains the secret or
-//!   the token, whatever the answer says;
 //! - `signature_mismatch(answer, Some(ours))` and `(answer, None)` never panic and say something.
+//!
+//! (The classifier with the connector's context, redaction included, is crate-private since
+//! issue 12; a property test in `crates/aliyun-sms/src/response.rs` checks its redaction.)
 
 use crate::{SEPARATOR, text_of};
-use aliyun_sms::Redactor;
-use aliyun_sms::diagnose::signature_mismatch;
-use aliyun_sms::response::{ClassifyContext, classify, classify_with};
+use aliyun_sms::{classify, signature_mismatch};
 use connector_kit::{ConnectorError, ErrorKind, Receipt};
 use serde_json::Value;
-
-/// Secrets for the redaction check. Alphanumeric (as real AccessKey secrets are) and starting
-/// with an upper-case letter, so that neither the fixed advice texts nor `Debug` escapes
-/// (`\n`, `\u{..}`, always after a backslash and lower case) can form them by accident.
-const SECRET: &str = "Kx9SecretCanary42";
-const TOKEN: &str = "Kx9TokenCanary77";
 
 fn check(status: u16, body: &[u8], result: &Result<Receipt, ConnectorError>) {
     match result {
         Ok(receipt) => {
+            assert!((200..300).contains(&status), "a success on HTTP {status}");
             // Lossy: serde_json does not check UTF-8 inside values it skips, so an answer with
             // `"Code":"OK"` and bytes that are not UTF-8 in an unknown field is a success
             // (fuzz/regressions/response_classifier/ok-with-invalid-utf8-in-unknown-field).
@@ -91,32 +84,6 @@ pub fn run(data: &[u8]) {
         None => (body, &[][..]),
     };
     let ours = text_of(ours);
-    let redactor = Redactor::new([SECRET, TOKEN]);
-    let context = ClassifyContext {
-        string_to_sign: Some(&ours),
-        template_field: Some("templates[3].templateCode.china"),
-        redactor: Some(&redactor),
-    };
-    let with_context = classify_with(status, answer, &context);
-    check(status, answer, &with_context);
-    if answer == body {
-        assert_eq!(plain.is_ok(), with_context.is_ok());
-        if let (Err(a), Err(b)) = (&plain, &with_context) {
-            assert_eq!(a.kind(), b.kind());
-            assert_eq!(a.is_retryable(), b.is_retryable());
-            assert_eq!(a.outcome_unknown(), b.outcome_unknown());
-        }
-    }
-    if let Err(error) = &with_context {
-        for secret in [SECRET, TOKEN] {
-            assert!(
-                !error.message().contains(secret),
-                "a secret in the error message: {:?}",
-                error.message()
-            );
-        }
-    }
-
     let answer = text_of(answer);
     let with_ours = signature_mismatch(&answer, Some(&ours));
     let without = signature_mismatch(&answer, None);

@@ -135,7 +135,7 @@ pub fn run(data: &[u8]) {
     let builder = &builders()[usize::from(input.builder) % 4];
     let mut message = SmsMessage::new(to.clone(), usage, params);
     message.reference = input.reference.clone();
-    message.locale = input.locale.clone();
+    message.context.locale = input.locale.clone();
     let request = builder
         .build(&message, fixed_time(), FIXED_NONCE)
         .unwrap_or_else(|e| panic!("the request does not build: {e}"));

@@ -62,6 +62,9 @@ pub async fn test_emulator_without_limits() -> (Emulator, ManualClock) {
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
+        // Plain http on loopback: no need to read the system's roots (tens of ms per client in
+        // a debug build, which timed tests would count).
+        .tls_built_in_native_certs(false)
         .build()
         .expect("client")
 }

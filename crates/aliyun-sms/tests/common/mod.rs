@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aliyun_sign::encode::percent_decode;
 use aliyun_sign::{rpc, v3};
-use aliyun_sms::{AliyunSmsConfig, AliyunSmsConnector, Backoff};
+use aliyun_sms::{AliyunSmsConfig, AliyunSmsConnector, AliyunSmsConnectorBuilder, Backoff};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -45,11 +45,36 @@ pub fn config(endpoint: &str, extra: Value) -> AliyunSmsConfig {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A `SignIn` code for +86 138 0013 8000.
+pub fn sign_in_message() -> connector_kit::SmsMessage {
+    connector_kit::SmsMessage::verification_code(
+        "+8613800138000".parse().unwrap(),
+        connector_kit::UsageType::SignIn,
+        "123456",
+    )
+}
+
+/// An error's `Display` and `Debug`, and those of every error in its source chain.
+pub fn chain(error: &connector_kit::ConnectorError) -> String {
+    let mut text = format!("{error}\n{error:?}\n");
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        text.push_str(&format!("{e}\n{e:?}\n"));
+        source = e.source();
+    }
+    text
+}
+
 /// A connector with a 1 ms backoff so retries do not slow the tests.
 pub fn connector(endpoint: &str, extra: Value) -> AliyunSmsConnector {
-    AliyunSmsConnector::new(config(endpoint, extra))
+    builder(endpoint, extra)
+        .build()
         .unwrap_or_else(|e| panic!("{e}"))
-        .with_backoff(fast_backoff())
+}
+
+/// [`connector`]'s builder, for a test to set more.
+pub fn builder(endpoint: &str, extra: Value) -> AliyunSmsConnectorBuilder {
+    AliyunSmsConnector::builder(config(endpoint, extra)).backoff(fast_backoff())
 }
 
 pub fn fast_backoff() -> Backoff {
@@ -283,4 +308,50 @@ impl wiremock::Respond for SignatureMismatch {
 pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
+}
+
+/// The variables that decide proxies and trusted roots: cleared in a child test process before
+/// its own are set.
+const NETWORK_ENV: [&str; 11] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUEST_METHOD",
+];
+const CHILD: &str = "ALIYUN_SMS_TEST_CHILD";
+
+/// Whether this process is the child that [`run_in_child`] started for test `name`.
+pub fn in_child(name: &str) -> bool {
+    std::env::var(CHILD).as_deref() == Ok(name)
+}
+
+/// Runs test `name` of this test binary again in a child process with `env` set (the
+/// environment belongs to the whole process: a test cannot change its own), and fails unless
+/// it ran and passed there. The caller's runtime keeps running (its servers answer the child)
+/// while the child runs.
+pub async fn run_in_child(name: &str, env: &[(&str, &str)]) {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args([name, "--exact", "--nocapture", "--test-threads=1"]);
+    for variable in NETWORK_ENV {
+        command.env_remove(variable);
+    }
+    command.env(CHILD, name).envs(env.iter().copied());
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "the child failed:\n{text}");
+    assert!(text.contains("1 passed"), "the child ran no test:\n{text}");
 }

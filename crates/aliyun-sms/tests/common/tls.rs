@@ -1,10 +1,13 @@
-//! A TLS server on 127.0.0.1 with a self-signed certificate (for `127.0.0.1` and `localhost`,
-//! valid 2000–2099), to show that the connector verifies certificates. Include with
-//! `#[path = "common/tls.rs"] mod tls;`.
+//! A TLS server on 127.0.0.1 whose certificate (for `127.0.0.1`, `localhost` and
+//! `sms.example.test`, valid 2000–2099) is signed by a test CA that no system trusts: to show
+//! that the connector verifies certificates, and that a client (or a system store) trusting
+//! the CA gets through. Include with `#[path = "common/tls.rs"] mod tls;`.
 //!
-//! The key below opens nothing: it was made for these tests only (P-256, self-signed, no CA).
+//! The keys open nothing: they were made for these tests only (P-256; the CA's key was
+//! discarded).
 #![allow(dead_code, missing_docs)]
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,25 +18,75 @@ use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-pub const CERT_PEM: &str = "-----BEGIN CERTIFICATE-----
-MIIBmzCCAUKgAwIBAgIUQ7q0Fxz1wkhLjL0oLLY3/h7RGmowCgYIKoZIzj0EAwIw
-NjE0MDIGA1UEAwwrYWxpeXVuLXNtcyB0ZXN0OiBzZWxmLXNpZ25lZCwgbG9vcGJh
-Y2sgb25seTAgFw0wMDAxMDEwMDAwMDBaGA8yMDk5MTIzMTAwMDAwMFowNjE0MDIG
-A1UEAwwrYWxpeXVuLXNtcyB0ZXN0OiBzZWxmLXNpZ25lZCwgbG9vcGJhY2sgb25s
-eTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABLG6vwTTmhEj57HJzfZRe12WtMlX
-kTUnaqV7G3H2JvwFbtrFVlHHIyJwosjrYHiOpZql/kSUkd4JuSeXgO4p4NejLDAq
-MBoGA1UdEQQTMBGHBH8AAAGCCWxvY2FsaG9zdDAMBgNVHRMBAf8EAjAAMAoGCCqG
-SM49BAMCA0cAMEQCIHsAqWMskz+OGdIUNHV2aizPofgok72PawL0hy15A5uXAiBI
-EZAvpg7eXyyosEkVcOPC1amaCHaLkvrlIxr/UL23vw==
+/// The test CA: `CA:TRUE`, self-signed.
+pub const CA_PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIBkDCCATWgAwIBAgICEAAwCgYIKoZIzj0EAwIwLDEqMCgGA1UEAwwhYWxpeXVu
+LXNtcyB0ZXN0IENBOiBsb29wYmFjayBvbmx5MCAXDTAwMDEwMTAwMDAwMFoYDzIw
+OTkxMjMxMDAwMDAwWjAsMSowKAYDVQQDDCFhbGl5dW4tc21zIHRlc3QgQ0E6IGxv
+b3BiYWNrIG9ubHkwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATcFbhPtw//g+pz
+Cc45aRQNCpypOlBXv4LJ6nsYQIl9Ah9Bvin5km4XZLn18Vo5TAPikASXBU14x1ks
+CWrT727ho0UwQzASBgNVHRMBAf8ECDAGAQH/AgEAMA4GA1UdDwEB/wQEAwIBBjAd
+BgNVHQ4EFgQUsWB1e0VTFFJ7IH+qnqNPwByx/uwwCgYIKoZIzj0EAwIDSQAwRgIh
+AJjcm7nVT9p3LYbwkgsl9q9e/zLC3lu8HxvdFrDlimYVAiEAmvScYhAUjY114nm6
+SBm+E7P7JG1r97CWSHl8dGdSW/w=
+-----END CERTIFICATE-----
+";
+
+/// The server's certificate, signed by [`CA_PEM`].
+const SERVER_CERT_PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIB9DCCAZmgAwIBAgICEAEwCgYIKoZIzj0EAwIwLDEqMCgGA1UEAwwhYWxpeXVu
+LXNtcyB0ZXN0IENBOiBsb29wYmFjayBvbmx5MCAXDTAwMDEwMTAwMDAwMFoYDzIw
+OTkxMjMxMDAwMDAwWjAwMS4wLAYDVQQDDCVhbGl5dW4tc21zIHRlc3Qgc2VydmVy
+OiBsb29wYmFjayBvbmx5MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEICzKKSgg
+x7pPChfWVswIZkN2sOJxdh8IdxJuW0Qryj1XY2kh/HNgRX2Oi5kpSNX8tOvwrJkp
+/Ya5kDOllKsmFqOBpDCBoTAMBgNVHRMBAf8EAjAAMA4GA1UdDwEB/wQEAwIHgDAT
+BgNVHSUEDDAKBggrBgEFBQcDATAsBgNVHREEJTAjhwR/AAABgglsb2NhbGhvc3SC
+EHNtcy5leGFtcGxlLnRlc3QwHwYDVR0jBBgwFoAUsWB1e0VTFFJ7IH+qnqNPwByx
+/uwwHQYDVR0OBBYEFMLreYwhvP6tPksbzbGGEsUDFwDzMAoGCCqGSM49BAMCA0kA
+MEYCIQCbDyrfgP+w6EXvQrc0ytLVFtjhNxDTw0EybSgPBhYY4wIhAKhfZkSqZBV3
+1873/gSaswPbxfkAy/nbtSbrDHY1faQF
 -----END CERTIFICATE-----
 ";
 
 const KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgqVGQwebMsF69SYYM
-lkCOVB+JOClf4A6PFOetuyvCIkGhRANCAASxur8E05oRI+exyc32UXtdlrTJV5E1
-J2qlextx9ib8BW7axVZRxyMicKLI62B4jqWapf5ElJHeCbknl4DuKeDX
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg6YdLa0SBFQZ+tgHn
+VfUbhebNWf3jI/MO68Zm1TPlE96hRANCAAQgLMopKCDHuk8KF9ZWzAhmQ3aw4nF2
+Hwh3Em5bRCvKPVdjaSH8c2BFfY6LmSlI1fy06/CsmSn9hrmQM6WUqyYW
 -----END PRIVATE KEY-----
 ";
+
+/// A TLS acceptor presenting the server certificate, offering `alpn` (e.g. `h2`).
+pub fn acceptor(alpn: &[&[u8]]) -> TlsAcceptor {
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(SERVER_CERT_PEM.as_bytes())
+            .collect::<Result<_, _>>()
+            .expect("the test certificate parses");
+    let key = PrivateKeyDer::from_pem_slice(KEY_PEM.as_bytes()).expect("the test key parses");
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS 1.2 and 1.3")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("a usable certificate");
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    TlsAcceptor::from(Arc::new(config))
+}
+
+/// The test CA in a PEM file (for `SSL_CERT_FILE`: the system store of a child process).
+pub fn ca_file() -> PathBuf {
+    let path = std::env::temp_dir().join(format!("aliyun-sms-test-ca-{}.pem", std::process::id()));
+    std::fs::write(&path, CA_PEM).expect("a temporary file");
+    path
+}
+
+/// A `reqwest::Client` that trusts the test CA (and the usual roots).
+pub fn trusting_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(CA_PEM.as_bytes()).unwrap())
+        .build()
+        .unwrap()
+}
 
 /// What the server saw.
 #[derive(Default)]
@@ -59,18 +112,7 @@ impl Seen {
 /// Starts the server; it answers every request with Aliyun's `OK` (so a client that trusted
 /// the certificate would succeed). Returns its port and what it saw.
 pub async fn start() -> (u16, Arc<Seen>, tokio::task::JoinHandle<()>) {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(CERT_PEM.as_bytes())
-        .collect::<Result<_, _>>()
-        .expect("the test certificate parses");
-    let key = PrivateKeyDer::from_pem_slice(KEY_PEM.as_bytes()).expect("the test key parses");
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("TLS 1.2 and 1.3")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("a usable certificate");
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let acceptor = acceptor(&[]);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Seen::default());

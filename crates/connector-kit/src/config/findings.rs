@@ -9,13 +9,10 @@ use serde_json::{Map, Value};
 use super::json::{DuplicateKey, ParsedJson, PathSegment, parse_json};
 use super::read::{DEFAULT_MAX_BYTES, size};
 use super::text::{did_you_mean, escape, escape_up_to};
-use crate::{ConnectorError, ErrorKind};
+use crate::{ConnectorError, ErrorKind, REDACTED, Redactor};
 
 /// How many problems (and, separately, warnings) are listed by default; the rest are counted.
 pub const DEFAULT_MAX_PROBLEMS: usize = 20;
-
-/// What messages show instead of a value that holds a secret.
-pub const REDACTED: &str = "** redacted **";
 
 /// Secrets shorter than this are cut out of messages only where a whole value equals them:
 /// cutting every occurrence of a 2-letter string would garble the text around it.
@@ -82,8 +79,9 @@ impl LoadOptions {
 /// One thing wrong with a config (or, as a warning, one thing the loader did about it), at a
 /// JSON path such as `templates[1].usageType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigProblem {
-    /// Where: a JSON path like `accessKeySecret` or `templates[1].usageType`; empty for the
+    /// Where: a JSON path like `apiSecret` or `templates[1].usageType`; empty for the
     /// document as a whole. Keys outside the known ones are [escaped](super::escape).
     pub path: String,
     /// What is wrong and what is expected. Never contains a secret.
@@ -523,13 +521,22 @@ impl Findings {
     /// loader that gave up without saying why: reported as an incomplete config.
     pub fn finish<T>(mut self, config: Option<T>) -> Result<Loaded<T>, ConfigError> {
         // Paths hold user text only where `key_path` wrote it, redacted already; messages may
-        // hold anything, so every secret is cut out of them here.
-        let needles = self.needles();
+        // hold anything, so every secret is cut out of them here: as it is, in the kit's
+        // encodings, and as `escape` writes it.
+        let redactor = Redactor::new(
+            self.secrets
+                .0
+                .iter()
+                .flat_map(|s| [s.clone(), escape_up_to(s, None)])
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str),
+        );
         let redact = |findings: Vec<ConfigProblem>| -> Vec<ConfigProblem> {
             findings
                 .into_iter()
                 .map(|p| ConfigProblem {
-                    message: cut(&p.message, &needles),
+                    message: redactor.redact(&p.message).into_owned(),
                     path: p.path,
                 })
                 .collect()
@@ -550,30 +557,6 @@ impl Findings {
             }),
         }
     }
-
-    /// Each secret long enough to cut, as it is and as [`escape`] writes it, longest first.
-    fn needles(&self) -> Vec<String> {
-        let mut needles: Vec<String> = self
-            .secrets
-            .0
-            .iter()
-            .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
-            .flat_map(|s| [s.clone(), escape_up_to(s, None)])
-            .collect();
-        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        needles.dedup();
-        needles
-    }
-}
-
-fn cut(text: &str, needles: &[String]) -> String {
-    let mut text = text.to_owned();
-    for needle in needles {
-        if text.contains(needle.as_str()) {
-            text = text.replace(needle.as_str(), REDACTED);
-        }
-    }
-    text
 }
 
 #[cfg(test)]
@@ -652,9 +635,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_warnings_with_suggestions_for_listed_ones_only() {
-        let known = ["signName", "templates"];
+        let known = ["sender", "templates"];
         let mut object = Map::new();
-        object.insert("signname".into(), json!(1));
+        object.insert("sendr".into(), json!(1));
         object.insert("templates".into(), json!([]));
         object.insert("\u{202e}x".into(), json!(1));
         for i in 0..1000 {
@@ -666,19 +649,19 @@ mod tests {
         assert_eq!(loaded.warnings.count(), 1002);
         assert_eq!(
             loaded.warnings.to_string(),
-            "k0000: unknown field (expected one of: signName, templates); ignored\n\
-             k0001: unknown field (expected one of: signName, templates); ignored\n\
-             k0002: unknown field (expected one of: signName, templates); ignored\n\
+            "k0000: unknown field (expected one of: sender, templates); ignored\n\
+             k0001: unknown field (expected one of: sender, templates); ignored\n\
+             k0002: unknown field (expected one of: sender, templates); ignored\n\
              … and 999 more warnings"
         );
         let mut findings = Findings::new(&LoadOptions::strict());
-        let object = json!({"signname": 1, "\u{202e}x": 2});
+        let object = json!({"sendr": 1, "\u{202e}x": 2});
         findings.unknown_keys(object.as_object().unwrap(), "t[0]", &known);
         let err = findings.finish(Some(())).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "t[0].signname: unknown field (did you mean `signName`?); refused in strict mode\n\
-             t[0].\\u{202e}x: unknown field (expected one of: signName, templates); refused in strict mode"
+            "t[0].sendr: unknown field (did you mean `sender`?); refused in strict mode\n\
+             t[0].\\u{202e}x: unknown field (expected one of: sender, templates); refused in strict mode"
         );
     }
 

@@ -85,9 +85,10 @@ mod json;
 mod read;
 mod text;
 
+/// What messages show instead of a value that holds a secret (the kit's [`crate::REDACTED`]).
+pub use crate::secret::REDACTED;
 pub use findings::{
-    ConfigError, ConfigProblem, ConfigWarnings, DEFAULT_MAX_PROBLEMS, Findings, LoadOptions,
-    Loaded, REDACTED,
+    ConfigError, ConfigProblem, ConfigWarnings, DEFAULT_MAX_PROBLEMS, Findings, LoadOptions, Loaded,
 };
 pub use json::{DuplicateKey, ParsedJson, PathSegment, parse_json, type_name};
 pub use read::{DEFAULT_MAX_BYTES, ReadError, read_capped, read_config, source_name};

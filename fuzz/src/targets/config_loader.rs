@@ -45,10 +45,15 @@ const VOCABULARY: &str = "accessKeyId accessKeySecret securityToken signName tem
      strictPhoneRegionNumberCheck endpoint regionId signatureVersion connectTimeoutMs timeoutMs \
      maxAttempts usageType templateCode type china overseas";
 
-/// Whether `secret` is made of nothing but known keys, digits, punctuation and white space: such
+/// Whether `secret` is part of the redaction marker, or made of nothing but known keys, digits,
+/// punctuation and white space: such
 /// a string shows up in paths and messages by their structure alone (`accessKeySecret:`,
 /// `templates[1]`), whatever the input holds.
 fn structural(secret: &str) -> bool {
+    // A piece of the marker that replaces secrets (found by libFuzzer: a secret `** re`).
+    if REDACTED.contains(secret) {
+        return true;
+    }
     let mut rest = secret.to_owned();
     for word in VOCABULARY.split_whitespace() {
         rest = rest.replace(word, "");
@@ -108,14 +113,15 @@ fn check_findings(findings: &[ConfigProblem], secrets: &[String], max: usize) {
             }
         }
         for secret in secrets {
+            // The marker that replaces a secret may hold a piece of one (`** re`).
             assert!(
-                !finding.message.contains(secret.as_str()),
+                !finding.message.contains(secret.as_str()) || REDACTED.contains(secret.as_str()),
                 "a secret in a message: {finding}"
             );
             let path_leaks = finding.path.contains(secret.as_str())
                 && !VOCABULARY.contains(secret.as_str())
                 && !structural(secret);
-            assert!(!path_leaks, "a secret in a path: {finding}");
+            assert!(!path_leaks, "a secret ({secret:?}) in a path: {finding}");
         }
     }
 }

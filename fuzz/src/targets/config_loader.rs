@@ -62,6 +62,19 @@ fn structural(secret: &str) -> bool {
         .all(|c| c.is_ascii_punctuation() || c.is_ascii_digit() || c.is_whitespace())
 }
 
+/// `text` with the redaction marker and each known key replaced by `\u{1}`, longest first: what
+/// is left of a path or a message is what the input wrote (found by libFuzzer: a secret `es[1].usag` spans
+/// `templates[1].usageType`).
+fn without_known_keys(text: &str) -> String {
+    let mut words: Vec<&str> = VOCABULARY.split_whitespace().collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    words
+        .iter()
+        .fold(text.replace(REDACTED, "\u{1}"), |text, word| {
+            text.replace(word, "\u{1}")
+        })
+}
+
 /// Every string given to a secret field, at any depth, with duplicates included; with
 /// `from_env`, the environment's secret and token where the JSON leaves them out (the loader
 /// reads them then).
@@ -115,12 +128,14 @@ fn check_findings(findings: &[ConfigProblem], secrets: &[String], max: usize) {
         for secret in secrets {
             // The marker that replaces a secret may hold a piece of one (`** re`).
             assert!(
-                !finding.message.contains(secret.as_str()) || REDACTED.contains(secret.as_str()),
+                !finding
+                    .message
+                    .replace(REDACTED, "\u{1}")
+                    .contains(secret.as_str()),
                 "a secret in a message: {finding}"
             );
-            let path_leaks = finding.path.contains(secret.as_str())
-                && !VOCABULARY.contains(secret.as_str())
-                && !structural(secret);
+            let path_leaks =
+                without_known_keys(&finding.path).contains(secret.as_str()) && !structural(secret);
             assert!(!path_leaks, "a secret ({secret:?}) in a path: {finding}");
         }
     }
@@ -146,9 +161,8 @@ fn check_result(
                 connector_kit::ConnectorError::from(error.clone())
             );
             for secret in secrets {
-                let leaks = shown.contains(secret.as_str())
-                    && !VOCABULARY.contains(secret.as_str())
-                    && !structural(secret);
+                let leaks =
+                    without_known_keys(&shown).contains(secret.as_str()) && !structural(secret);
                 assert!(
                     !leaks,
                     "a secret ({secret:?}) in a displayed error: {shown}"

@@ -44,8 +44,9 @@ pub struct Provider {
     /// The declaration order of each struct whose properties are not all required, by
     /// definition name (`""` for the config itself).
     pub field_orders: fn() -> Result<Vec<FieldOrder>, String>,
-    /// The connector's loader on a config's text, with no environment: `Err` lists every
-    /// problem. The tests hold the schema to it.
+    /// The connector's loader on a config's text, in strict mode (a config that would load
+    /// with a warning, such as one with a stray key, is not what a form should save), with no
+    /// environment: `Err` lists every problem. The tests hold the schema to it.
     #[cfg(test)]
     pub load: fn(&str) -> Result<(), String>,
 }
@@ -59,7 +60,7 @@ pub const PROVIDERS: &[Provider] = &[Provider {
     field_orders: || Ok(vec![("", field_order::<AliyunSmsConfig>()?)]),
     #[cfg(test)]
     load: |text| {
-        AliyunSmsConfig::from_json_with_env(text, |_| None)
+        AliyunSmsConfig::load_with_env(text, &aliyun_sms::LoadOptions::strict(), |_| None)
             .map(drop)
             .map_err(|e| e.to_string())
     },

@@ -66,10 +66,14 @@ enum Command {
     /// the carrier's code, waiting, or not found (Aliyun's QuerySendDetails).
     #[command(after_help = output::EXIT_CODES_HELP)]
     Status(status::StatusArgs),
-    /// Validate a connector config and print every problem with its JSON path.
+    /// Validate a connector config and print every problem and warning with its JSON path.
     CheckConfig {
-        /// The config file (the Logto JSON).
+        /// The config file (the Logto JSON); `-` reads standard input. At most 1 MiB.
         file: PathBuf,
+        /// Refuse what would load with a warning (a stray key, a `Test` template, a padded
+        /// sign name), instead of accepting it as Logto does.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print every stage of an RPC V1 signature, to debug SignatureDoesNotMatch.
     Sign(sign::SignArgs),
@@ -126,7 +130,7 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Status(args) => status::run(args, json).await,
-            Command::CheckConfig { file } => check::run(&file, json),
+            Command::CheckConfig { file, strict } => check::run(&file, strict, json),
             Command::Sign(args) => sign::run(&args, json),
             Command::Emulator(args) => emulator::run(args, json).await,
             Command::Bench(args) => bench::run(args, json).await,

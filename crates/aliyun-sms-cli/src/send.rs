@@ -64,12 +64,9 @@ pub async fn run(args: SendArgs) -> u8 {
     let Some(path) = args.config else {
         return send_to_emulator(&message, &code, json).await;
     };
-    let config = match std::fs::read_to_string(&path) {
+    let config = match crate::check::read_config_text(&path) {
         Ok(text) => text,
-        Err(error) => {
-            let message = format!("cannot read {}: {error}", path.display());
-            return report_failure(&message, json, EXIT_INTERNAL);
-        }
+        Err((message, exit)) => return report_failure(&message, json, exit),
     };
     let connector = match AliyunSmsConnector::from_json(&config) {
         Ok(connector) => connector,

@@ -7,7 +7,7 @@ use chrono::{FixedOffset, NaiveDate, Utc};
 use clap::Args;
 use serde_json::json;
 
-use crate::output::{EXIT_INTERNAL, EXIT_OK, Origin, bad_input, report_error, report_failure};
+use crate::output::{EXIT_OK, Origin, bad_input, report_error, report_failure};
 use crate::send::parse_to;
 use crate::wait::announced;
 
@@ -60,12 +60,9 @@ pub async fn run(args: StatusArgs, json: bool) -> u8 {
         Ok(date) => date,
         Err(error) => return report_error(&error, json, None),
     };
-    let config = match std::fs::read_to_string(&args.config) {
+    let config = match crate::check::read_config_text(&args.config) {
         Ok(text) => text,
-        Err(error) => {
-            let message = format!("cannot read {}: {error}", args.config.display());
-            return report_failure(&message, json, EXIT_INTERNAL);
-        }
+        Err((message, exit)) => return report_failure(&message, json, exit),
     };
     let connector = match AliyunSmsConnector::from_json(&config) {
         Ok(connector) => connector,

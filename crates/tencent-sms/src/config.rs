@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-pub use crate::validate::{ConfigError, ConfigProblem, ConfigWarnings, LoadOptions, Loaded};
+pub use connector_kit::config::{ConfigError, ConfigProblem, ConfigWarnings, LoadOptions, Loaded};
 
 use crate::validate;
 

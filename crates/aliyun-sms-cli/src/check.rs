@@ -1,44 +1,81 @@
-//! `aliyun-sms check-config FILE`
+//! `aliyun-sms check-config FILE [--provider P]`: the provider's connector built from the file
+//! through the registry (nothing is sent), every problem with its JSON path.
 
+use std::error::Error as _;
 use std::path::Path;
 
-use aliyun_sms::AliyunSmsConfig;
+use connector_kit::{ConnectorError, ErrorKind};
 use serde_json::json;
 
-use crate::output::{EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, report_failure};
+use crate::output::{EXIT_BAD_INPUT, EXIT_OK, report_error, report_failure};
+use crate::providers;
+use crate::send::read_config;
 
-pub fn run(file: &Path, json: bool) -> u8 {
-    let text = match std::fs::read_to_string(file) {
+pub fn run(file: &Path, provider: Option<&str>, json: bool) -> u8 {
+    let text = match read_config(file) {
         Ok(text) => text,
-        Err(error) => {
-            let message = format!("cannot read {}: {error}", file.display());
-            return report_failure(&message, json, EXIT_INTERNAL);
-        }
+        Err((message, exit)) => return report_failure(&message, json, exit),
     };
-    match AliyunSmsConfig::from_json(&text) {
+    let registry = providers::registry();
+    let factory = match providers::choose(&registry, provider, &text) {
+        Ok(factory) => factory,
+        Err(error) => return report_error(&error, json, None),
+    };
+    let id = factory.metadata().id;
+    let error = match factory.build(&text) {
         Ok(_) => {
             if json {
-                println!("{}", json!({ "ok": true, "problems": [] }));
+                println!("{}", json!({ "ok": true, "provider": id, "problems": [] }));
             } else {
-                println!("{}: valid", file.display());
+                println!("{} ({id}): valid", file.display());
             }
-            EXIT_OK
+            return EXIT_OK;
         }
-        Err(error) => {
-            if json {
-                let problems: Vec<_> = error
-                    .problems
-                    .iter()
-                    .map(|p| json!({ "path": p.path, "message": p.message }))
-                    .collect();
-                println!("{}", json!({ "ok": false, "problems": problems }));
+        Err(error) if error.kind() == ErrorKind::InvalidConfig => error,
+        Err(error) => return report_error(&error, json, None),
+    };
+    let problems = problems(&error);
+    if json {
+        let listed: Vec<_> = problems
+            .iter()
+            .map(|(path, message)| json!({ "path": path, "message": message }))
+            .collect();
+        println!("{}", json!({ "ok": false, "provider": id, "problems": listed }));
+    } else {
+        eprintln!(
+            "{}: {} problem(s) as a {id} config",
+            file.display(),
+            problems.len()
+        );
+        for (path, message) in &problems {
+            if path.is_empty() {
+                eprintln!("  {message}");
             } else {
-                eprintln!("{}: {} problem(s)", file.display(), error.problems.len());
-                for problem in &error.problems {
-                    eprintln!("  {}: {}", problem.path, problem.message);
-                }
+                eprintln!("  {path}: {message}");
             }
-            EXIT_BAD_INPUT
         }
     }
+    EXIT_BAD_INPUT
+}
+
+/// Every problem of a config error as `(JSON path, message)`: the provider crate's own list
+/// when it is the error's source, else the one problem the error names.
+fn problems(error: &ConnectorError) -> Vec<(String, String)> {
+    if let Some(config) = error
+        .source()
+        .and_then(|source| source.downcast_ref::<aliyun_sms::ConfigError>())
+    {
+        return config
+            .problems
+            .iter()
+            .map(|p| (p.path.clone(), p.message.clone()))
+            .collect();
+    }
+    let field = error.field().unwrap_or_default().to_owned();
+    let message = error.message();
+    let message = message
+        .strip_prefix(&format!("{field}: "))
+        .unwrap_or(message)
+        .to_owned();
+    vec![(field, message)]
 }

@@ -17,7 +17,7 @@ use crate::config::{
     LEGACY_TEMPLATE_TYPES, MAX_ATTEMPTS_RANGE, SignatureVersion, TIMEOUT_MS_RANGE, TemplateCode,
     TemplateConfig,
 };
-use crate::endpoint::Endpoint;
+use crate::endpoint;
 
 /// The config's keys, as written in JSON.
 pub(crate) const FIELDS: [&str; 12] = [
@@ -333,7 +333,7 @@ impl Walk {
 
     fn endpoint(&mut self, value: &Value, path: &str) -> Option<String> {
         let endpoint = self.string(value, path)?;
-        match Endpoint::parse(&endpoint) {
+        match endpoint::parse(&endpoint) {
             Ok(_) => Some(endpoint),
             Err(message) => {
                 self.problem(path, message);

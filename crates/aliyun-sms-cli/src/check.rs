@@ -40,10 +40,13 @@ pub fn run(file: &Path, provider: Option<&str>, json: bool) -> u8 {
             .iter()
             .map(|(path, message)| json!({ "path": path, "message": message }))
             .collect();
-        println!("{}", json!({ "ok": false, "provider": id, "problems": listed }));
+        println!(
+            "{}",
+            json!({ "ok": false, "provider": id, "problems": listed })
+        );
     } else {
         eprintln!(
-            "{}: {} problem(s) as a {id} config",
+            "{}: {} problem(s) as a config of {id}",
             file.display(),
             problems.len()
         );
@@ -61,13 +64,16 @@ pub fn run(file: &Path, provider: Option<&str>, json: bool) -> u8 {
 /// Every problem of a config error as `(JSON path, message)`: the provider crate's own list
 /// when it is the error's source, else the one problem the error names.
 fn problems(error: &ConnectorError) -> Vec<(String, String)> {
-    if let Some(config) = error
-        .source()
-        .and_then(|source| source.downcast_ref::<aliyun_sms::ConfigError>())
-    {
-        return config
-            .problems
-            .iter()
+    let source = error.source();
+    if let Some(config) = source.and_then(|s| s.downcast_ref::<aliyun_sms::ConfigError>()) {
+        let listed = config.problems.iter();
+        return listed
+            .map(|p| (p.path.clone(), p.message.clone()))
+            .collect();
+    }
+    if let Some(config) = source.and_then(|s| s.downcast_ref::<tencent_sms::ConfigError>()) {
+        let listed = config.problems.iter();
+        return listed
             .map(|p| (p.path.clone(), p.message.clone()))
             .collect();
     }

@@ -178,7 +178,12 @@ fn parse_clock(text: &str) -> Result<Clock, String> {
 }
 
 /// One gateway's limits in words: `windows` are (limit, "a minute"), `per` what they count.
-fn describe_limits(windows: &[(Option<u32>, &str)], per: &str, defaults: bool, whose: &str) -> String {
+fn describe_limits(
+    windows: &[(Option<u32>, &str)],
+    per: &str,
+    defaults: bool,
+    whose: &str,
+) -> String {
     let set: Vec<String> = windows
         .iter()
         .filter_map(|(limit, window)| limit.map(|n| format!("{n} {window}")))
@@ -320,9 +325,15 @@ pub async fn run(args: EmulatorArgs, json: bool) -> u8 {
             })
         );
     } else {
-        println!("SMS emulator (Aliyun dysmsapi 2017-05-25, Tencent SMS 2021-01-11; demo accounts) on {endpoint}");
-        println!("  not Aliyun or Tencent: nothing leaves this machine, and its answers say they are its own");
-        println!("  endpoint         {endpoint} (both providers: Tencent's requests are told by their X-TC-Action)");
+        println!(
+            "SMS emulator (Aliyun dysmsapi 2017-05-25, Tencent SMS 2021-01-11; demo accounts) on {endpoint}"
+        );
+        println!(
+            "  not Aliyun or Tencent: nothing leaves this machine, and its answers say they are its own"
+        );
+        println!(
+            "  endpoint         {endpoint} (both providers: Tencent's requests are told by their X-TC-Action)"
+        );
         println!("  clock            {}", describe_clock(&settings.clock));
         if let Some(fault) = &fault {
             println!("  fault            {fault}");
@@ -336,8 +347,13 @@ pub async fn run(args: EmulatorArgs, json: bool) -> u8 {
         println!("  signName         {DEMO_SIGN_NAME}");
         println!("  templates        verification codes, parameter `code`:");
         print_templates(&settings.templates);
-        println!("  limits           {}", describe_aliyun_limits(&settings.limits));
-        println!("  config           aliyun-sms emulator --port {port} --print-config > aliyun.json");
+        println!(
+            "  limits           {}",
+            describe_aliyun_limits(&settings.limits)
+        );
+        println!(
+            "  config           aliyun-sms emulator --port {port} --print-config > aliyun.json"
+        );
         println!("Tencent:");
         println!("  accessKeyId      {DEMO_TENCENT_SECRET_ID}   (the SecretId)");
         println!(
@@ -348,7 +364,10 @@ pub async fn run(args: EmulatorArgs, json: bool) -> u8 {
         println!("  region           {DEMO_TENCENT_REGION}");
         println!("  templates        verification codes, one parameter {{1}}:");
         print_templates(&tencent.templates);
-        println!("  limits           {}", describe_tencent_limits(&tencent.limits));
+        println!(
+            "  limits           {}",
+            describe_tencent_limits(&tencent.limits)
+        );
         println!(
             "  config           aliyun-sms emulator --port {port} --print-config tencent > tencent.json"
         );
@@ -385,7 +404,10 @@ mod tests {
     #[test]
     fn limits() {
         let on = parse_limits("on").unwrap();
-        assert_eq!((on.aliyun, on.tencent), (Limits::default(), TencentLimits::default()));
+        assert_eq!(
+            (on.aliyun, on.tencent),
+            (Limits::default(), TencentLimits::default())
+        );
         let off = parse_limits("off").unwrap();
         assert!(off.aliyun.is_off() && off.tencent.is_off());
         let own = parse_limits("5/minute, 20/hour, 2/30s").unwrap();
@@ -396,7 +418,11 @@ mod tests {
         );
         let tencent = own.tencent;
         assert_eq!(
-            (tencent.per_thirty_seconds, tencent.per_hour, tencent.per_day),
+            (
+                tencent.per_thirty_seconds,
+                tencent.per_hour,
+                tencent.per_day
+            ),
             (Some(2), Some(20), None)
         );
         for bad in ["5", "x/minute", "5/week", "", "aliyun"] {

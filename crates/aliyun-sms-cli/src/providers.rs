@@ -4,22 +4,28 @@
 //! template a message gets, the name of its message id).
 
 use aliyun_sms::{AliyunSmsConnector, AliyunSmsFactory};
-use aliyun_sms_emulator::{Provider as Emulated, demo_connector_config, demo_tencent_connector_config};
+use aliyun_sms_emulator::{
+    Provider as Emulated, demo_connector_config, demo_tencent_connector_config,
+};
 use connector_kit::{ConnectorError, ConnectorFactory, Registry, SmsMessage, UsageType};
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
+use tencent_sms::{TencentSmsConnector, TencentSmsFactory};
 
 /// How `--help` explains the choice of provider.
 pub const PROVIDER_HELP: &str = "The provider: its connector id, its target or the target's \
 first word (aliyun, tencent). Without it, a config's provider is told from its keys: the \
-provider whose config schema has every required key in the file and knows the most of its \
-keys (a sdkAppId makes it Tencent's), the first registered (Aliyun) on a tie; without a config, \
-the embedded emulator's Aliyun endpoint.";
+provider whose config schema fits them best (fewest of its required keys missing plus keys it \
+does not know; then the most keys it knows; then the first registered, Aliyun), so a sdkAppId \
+makes a config Tencent's; without a config, the embedded emulator's Aliyun demo account.";
 
 /// Every provider the command builds connectors for, in the order a tie is settled.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
-    let added = [registry.register(AliyunSmsFactory)];
+    let added = [
+        registry.register(AliyunSmsFactory),
+        registry.register(TencentSmsFactory),
+    ];
     // Routed setups (issue 15's routing factory) register here too; `send`, `check-config` and
     // `status` then build them by id like any provider.
     for result in added {
@@ -32,7 +38,10 @@ pub fn registry() -> Registry {
 
 /// The factory named by `--provider`: its id, its target (`aliyun-sms`), or the target's first
 /// word (`aliyun`).
-pub fn named<'r>(registry: &'r Registry, name: &str) -> Result<&'r dyn ConnectorFactory, ConnectorError> {
+pub fn named<'r>(
+    registry: &'r Registry,
+    name: &str,
+) -> Result<&'r dyn ConnectorFactory, ConnectorError> {
     let name = name.trim();
     let found = registry.factories().find(|factory| {
         let metadata = factory.metadata();
@@ -47,7 +56,10 @@ pub fn named<'r>(registry: &'r Registry, name: &str) -> Result<&'r dyn Connector
             .collect();
         ConnectorError::invalid_config(
             "provider",
-            format!("unknown provider `{name}`; known providers: {}", known.join(", ")),
+            format!(
+                "unknown provider `{name}`; known providers: {}",
+                known.join(", ")
+            ),
         )
     })
 }
@@ -82,30 +94,38 @@ pub fn choose<'r>(
         // Not an object: the first provider reports what is wrong with it.
         _ => Vec::new(),
     };
-    // Fewer required keys missing, then more keys known; the first registered wins a tie.
+    // Fewest misfits, then most keys known; the first registered wins a tie.
     registry
         .factories()
         .min_by_key(|factory| {
-            let (missing, known) = fit(*factory, &keys);
-            (missing, std::cmp::Reverse(known))
+            let (misfits, known) = fit(*factory, &keys);
+            (misfits, std::cmp::Reverse(known))
         })
         .ok_or_else(|| ConnectorError::invalid_config("provider", "no provider is registered"))
 }
 
-/// How well `keys` fit a factory's config schema: (required keys missing, keys it knows).
+/// How well `keys` fit a factory's config schema: (its required keys missing plus keys it does
+/// not know, keys it knows).
 fn fit(factory: &dyn ConnectorFactory, keys: &[String]) -> (usize, usize) {
     let mut generator = SchemaSettings::draft07().into_generator();
     let schema = factory.config_schema(&mut generator).to_value();
     let names = |field: &str| -> Vec<String> {
         match &schema[field] {
             Value::Object(map) => map.keys().cloned().collect(),
-            Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         }
     };
-    let missing = names("required").iter().filter(|key| !keys.contains(key)).count();
-    let known = names("properties");
-    (missing, keys.iter().filter(|key| known.contains(key)).count())
+    let missing = names("required")
+        .iter()
+        .filter(|key| !keys.contains(key))
+        .count();
+    let properties = names("properties");
+    let known = keys.iter().filter(|key| properties.contains(key)).count();
+    (missing + keys.len() - known, known)
 }
 
 /// What the emulator serves for a provider: its gateway, the connector config of its demo
@@ -181,15 +201,25 @@ pub fn preview(
     message: &SmsMessage,
 ) -> Result<Preview, ConnectorError> {
     let (host, timeout_ms) = endpoint(factory, config);
+    let now = chrono::Utc::now();
     let template = match factory.metadata().target {
         "aliyun-sms" => {
             let connector = AliyunSmsConnector::from_json(config)?;
-            let request =
-                connector
-                    .request_builder()
-                    .build(message, chrono::Utc::now(), "template-preview")?;
+            let request = connector
+                .request_builder()
+                .build(message, now, "template-preview")?;
             Some(ChosenTemplate {
                 code: request.param("TemplateCode").unwrap_or_default().to_owned(),
+                field: request.template_field,
+                usage: request.template_usage,
+            })
+        }
+        "tencent-sms" => {
+            let connector = TencentSmsConnector::from_json(config)?;
+            let request = connector.request_builder().build(message, now)?;
+            let body: Value = serde_json::from_str(&request.body).unwrap_or_default();
+            Some(ChosenTemplate {
+                code: body["TemplateId"].as_str().unwrap_or_default().to_owned(),
                 field: request.template_field,
                 usage: request.template_usage,
             })
@@ -206,11 +236,20 @@ pub fn preview(
 /// Where a config's requests go (host and port) and the connector's per-request timeout, when
 /// the command can tell; else the config's `endpoint`, or the provider's target.
 pub fn endpoint(factory: &dyn ConnectorFactory, config: &str) -> (String, Option<u64>) {
-    if factory.metadata().target == "aliyun-sms" {
-        if let Ok(connector) = AliyunSmsConnector::from_json(config) {
-            let host = connector.request_builder().host().to_owned();
-            return (host, Some(u64::from(connector.config().timeout_ms)));
+    match factory.metadata().target {
+        "aliyun-sms" => {
+            if let Ok(connector) = AliyunSmsConnector::from_json(config) {
+                let host = connector.request_builder().host().to_owned();
+                return (host, Some(u64::from(connector.config().timeout_ms)));
+            }
         }
+        "tencent-sms" => {
+            if let Ok(connector) = TencentSmsConnector::from_json(config) {
+                let host = connector.request_builder().host().to_owned();
+                return (host, Some(u64::from(connector.config().timeout_ms)));
+            }
+        }
+        _ => {}
     }
     let host = endpoint_host(config).unwrap_or_else(|| factory.metadata().target.to_owned());
     (host, None)
@@ -220,7 +259,9 @@ pub fn endpoint(factory: &dyn ConnectorFactory, config: &str) -> (String, Option
 fn endpoint_host(config: &str) -> Option<String> {
     let value: Value = serde_json::from_str(config).ok()?;
     let endpoint = value["endpoint"].as_str()?;
-    let rest = endpoint.split_once("://").map_or(endpoint, |(_, rest)| rest);
+    let rest = endpoint
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest);
     rest.split(['/', '?']).next().map(str::to_owned)
 }
 
@@ -232,17 +273,69 @@ mod tests {
     fn a_provider_is_named_by_id_target_or_first_word() {
         let registry = registry();
         for name in ["aliyun-short-message-service", "aliyun-sms", "aliyun"] {
-            assert_eq!(named(&registry, name).unwrap().metadata().id, "aliyun-short-message-service");
+            assert_eq!(
+                named(&registry, name).unwrap().metadata().id,
+                "aliyun-short-message-service"
+            );
+        }
+        for name in ["tencent-short-message-service", "tencent-sms", "tencent"] {
+            assert_eq!(
+                named(&registry, name).unwrap().metadata().id,
+                "tencent-short-message-service"
+            );
         }
         let error = named(&registry, "twilio").unwrap_err();
         assert_eq!(error.field(), Some("provider"));
-        assert!(error.message().contains("known providers: aliyun (aliyun-short-message-service)"), "{error}");
+        assert!(
+            error.message().contains(
+                "known providers: aliyun (aliyun-short-message-service), tencent \
+                 (tencent-short-message-service)"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_configs_provider_is_told_from_its_keys() {
+        let registry = registry();
+        let id = |config: &str| choose(&registry, None, config).unwrap().metadata().id;
+        let aliyun = demo_connector_config("http://127.0.0.1:1");
+        let tencent = demo_tencent_connector_config("http://127.0.0.1:1");
+        assert_eq!(id(&aliyun.to_string()), "aliyun-short-message-service");
+        assert_eq!(id(&tencent.to_string()), "tencent-short-message-service");
+        // Logto's minimal configs: the four keys both share, and Tencent's two more.
+        let shared = r#"{"accessKeyId":"a","accessKeySecret":"s","signName":"n","templates":[]}"#;
+        assert_eq!(id(shared), "aliyun-short-message-service");
+        let mut minimal: Value = serde_json::from_str(shared).unwrap();
+        minimal["sdkAppId"] = "1400006666".into();
+        minimal["region"] = "ap-guangzhou".into();
+        assert_eq!(id(&minimal.to_string()), "tencent-short-message-service");
+        // A misspelt key does not change it; nor does text that is not an object.
+        let object = minimal.as_object_mut().unwrap();
+        let app = object.remove("sdkAppId").unwrap();
+        object.insert("sdkAppID".into(), app);
+        assert_eq!(id(&minimal.to_string()), "tencent-short-message-service");
+        let mut aliyun = aliyun;
+        let object = aliyun.as_object_mut().unwrap();
+        let key = object.remove("accessKeyId").unwrap();
+        object.insert("accesKeyId".into(), key);
+        assert_eq!(id(&aliyun.to_string()), "aliyun-short-message-service");
+        assert_eq!(id("not json"), "aliyun-short-message-service");
+        // --provider wins.
+        let chosen = choose(&registry, Some("tencent"), shared).unwrap();
+        assert_eq!(chosen.metadata().id, "tencent-short-message-service");
     }
 
     #[test]
     fn endpoint_hosts() {
-        assert_eq!(endpoint_host(r#"{"endpoint":"http://127.0.0.1:8787"}"#).as_deref(), Some("127.0.0.1:8787"));
-        assert_eq!(endpoint_host(r#"{"endpoint":"https://sms.tencentcloudapi.com/"}"#).as_deref(), Some("sms.tencentcloudapi.com"));
+        assert_eq!(
+            endpoint_host(r#"{"endpoint":"http://127.0.0.1:8787"}"#).as_deref(),
+            Some("127.0.0.1:8787")
+        );
+        assert_eq!(
+            endpoint_host(r#"{"endpoint":"https://sms.tencentcloudapi.com/"}"#).as_deref(),
+            Some("sms.tencentcloudapi.com")
+        );
         assert_eq!(endpoint_host("{}"), None);
     }
 }

@@ -59,8 +59,12 @@ pub fn parse_to(to: &str) -> Result<PhoneNumber, ConnectorError> {
 
 /// Reads a config file, or the message and exit code of the failure.
 pub fn read_config(path: &std::path::Path) -> Result<String, (String, u8)> {
-    std::fs::read_to_string(path)
-        .map_err(|error| (format!("cannot read {}: {error}", path.display()), EXIT_INTERNAL))
+    std::fs::read_to_string(path).map_err(|error| {
+        (
+            format!("cannot read {}: {error}", path.display()),
+            EXIT_INTERNAL,
+        )
+    })
 }
 
 /// Where the messages go.
@@ -114,7 +118,8 @@ async fn route<'r>(
     let json = args.json;
     let (factory, config, emulator) = match &args.config {
         Some(path) => {
-            let config = read_config(path).map_err(|(message, exit)| report_failure(&message, json, exit))?;
+            let config = read_config(path)
+                .map_err(|(message, exit)| report_failure(&message, json, exit))?;
             let factory = providers::choose(registry, args.provider.as_deref(), &config)
                 .map_err(|error| report_error(&error, json, None))?;
             (factory, config, None)
@@ -165,7 +170,10 @@ async fn send_one(route: &Route<'_>, message: &SmsMessage, code: &str, json: boo
         Ok(preview) => preview,
         Err(error) => return report_error(&error, json, None),
     };
-    let endpoint = route.emulator.as_ref().map(|(emulator, _)| emulator.endpoint());
+    let endpoint = route
+        .emulator
+        .as_ref()
+        .map(|(emulator, _)| emulator.endpoint());
     let provider = providers::display_name(route.factory);
     let origin = match &endpoint {
         Some(endpoint) => Origin::EmbeddedEmulator(endpoint, &provider),

@@ -9,8 +9,9 @@ use tencent_sign::{Credentials as TencentCredentials, Timestamp};
 
 use crate::output::{EXIT_BAD_INPUT, EXIT_OK, report_failure};
 
+/// The `sign` command's arguments: V1's, or the `tc3` subcommand (the command's settings in
+/// main.rs let the subcommand stand without V1's required ones).
 #[derive(Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SignArgs {
     #[command(subcommand)]
     scheme: Option<Scheme>,
@@ -34,7 +35,9 @@ struct V1Args {
     params: Vec<String>,
     /// The AccessKey secret. Read from ALIBABA_CLOUD_ACCESS_KEY_SECRET when absent.
     #[arg(long, env = "ALIBABA_CLOUD_ACCESS_KEY_SECRET", hide_env_values = true)]
-    secret: String,
+    // An Option that parsing requires: `sign tc3` leaves it out.
+    #[arg(required = true)]
+    secret: Option<String>,
     /// The HTTP method the request is sent with.
     #[arg(long, default_value = "POST")]
     method: String,
@@ -61,6 +64,7 @@ pub fn run(args: &SignArgs, json: bool) -> u8 {
 }
 
 fn run_v1(args: &V1Args, json: bool) -> u8 {
+    let secret = args.secret.as_deref().unwrap_or_default();
     let mut params = Vec::with_capacity(args.params.len());
     for param in &args.params {
         match param.split_once('=') {
@@ -74,7 +78,7 @@ fn run_v1(args: &V1Args, json: bool) -> u8 {
     let method = args.method.to_ascii_uppercase();
     let (canonical, string_to_sign, signature, body) = match &args.access_key_id {
         Some(id) => {
-            let mut credentials = Credentials::new(id.as_str(), args.secret.as_str());
+            let mut credentials = Credentials::new(id.as_str(), secret);
             if let Some(token) = &args.security_token {
                 credentials = credentials.with_security_token(token.as_str());
             }
@@ -92,7 +96,7 @@ fn run_v1(args: &V1Args, json: bool) -> u8 {
         None => {
             let canonical = rpc::canonicalized_query_string(&params);
             let string_to_sign = rpc::string_to_sign(&method, &canonical);
-            let signature = rpc::signature(&args.secret, &string_to_sign);
+            let signature = rpc::signature(secret, &string_to_sign);
             let body = format!(
                 "{canonical}&Signature={}",
                 aliyun_sign::encode::percent_encode(&signature)
@@ -192,7 +196,10 @@ fn run_tc3(args: &Tc3Args, json: bool) -> u8 {
         ("X-TC-Region", args.region.clone()),
     ];
     if args.token.is_some() {
-        send.push(("X-TC-Token", "(your token, not shown; it is not signed)".into()));
+        send.push((
+            "X-TC-Token",
+            "(your token, not shown; it is not signed)".into(),
+        ));
     }
     if json {
         let headers: serde_json::Map<String, serde_json::Value> = send
@@ -218,10 +225,19 @@ fn run_tc3(args: &Tc3Args, json: bool) -> u8 {
     }
     let date = timestamp.date();
     let stages = [
-        ("hashed payload (SHA-256 of the body, hex)", signed.hashed_payload.as_str()),
+        (
+            "hashed payload (SHA-256 of the body, hex)",
+            signed.hashed_payload.as_str(),
+        ),
         ("canonical request", signed.canonical_request.as_str()),
-        ("hashed canonical request (SHA-256, hex)", signed.hashed_canonical_request.as_str()),
-        ("credential scope (the timestamp's UTC date)", signed.credential_scope.as_str()),
+        (
+            "hashed canonical request (SHA-256, hex)",
+            signed.hashed_canonical_request.as_str(),
+        ),
+        (
+            "credential scope (the timestamp's UTC date)",
+            signed.credential_scope.as_str(),
+        ),
         ("string to sign", signed.string_to_sign.as_str()),
     ];
     for (title, value) in stages {

@@ -97,7 +97,7 @@ enum Command {
     /// Print every stage of a signature: Aliyun's RPC V1 (to debug SignatureDoesNotMatch), or
     /// with `sign tc3` Tencent's TC3-HMAC-SHA256 (to debug AuthFailure.SignatureFailure).
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
-    Sign(sign::SignArgs),
+    Sign(Box<sign::SignArgs>),
     /// Serve the emulator of Aliyun's and Tencent's SMS endpoints with their demo accounts on
     /// loopback until interrupted, showing each message it delivers.
     Emulator(emulator::EmulatorArgs),

@@ -26,8 +26,9 @@ pub fn registry() -> Registry {
         registry.register(AliyunSmsFactory),
         registry.register(TencentSmsFactory),
     ];
-    // Routed setups (issue 15's routing factory) register here too; `send`, `check-config` and
-    // `status` then build them by id like any provider.
+    // Routed setups (issue 15's routing factory, which builds its routes from these providers)
+    // register here, after the providers: `send`, `check-config` and `status` then build them
+    // by id (`--provider`) or from their config's keys like any provider.
     for result in added {
         if let Err(duplicate) = result {
             unreachable!("each factory is registered once: {duplicate}");

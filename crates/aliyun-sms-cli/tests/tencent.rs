@@ -406,3 +406,20 @@ fn a_fault_applies_to_tencent_requests_in_tencents_shape() {
     assert_eq!(error["outcomeUnknown"], true);
     assert_eq!(error["from"], "local endpoint");
 }
+
+#[test]
+fn help_explains_how_the_provider_is_chosen() {
+    for command in ["send", "status", "check-config"] {
+        let output = aliyun_sms().args([command, "--help"]).output().unwrap();
+        let help = String::from_utf8(output.stdout).unwrap();
+        assert!(help.contains("--provider <PROVIDER>"), "{command}: {help}");
+        assert!(help.contains("told from its keys"), "{command}: {help}");
+        assert!(
+            help.contains("a sdkAppId makes a config Tencent's"),
+            "{command}: {help}"
+        );
+    }
+    let output = aliyun_sms().args(["sign", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(help.contains("tc3"), "{help}");
+}

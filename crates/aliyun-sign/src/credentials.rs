@@ -70,12 +70,28 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// `text` with the security token, as it is and percent-encoded once and twice (the forms it
+/// takes in a query string and a V1 string to sign), replaced by the redaction marker.
+pub(crate) fn without_token(text: &str, token: Option<&str>) -> String {
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return text.to_owned();
+    };
+    let once = crate::encode::percent_encode(token);
+    let twice = crate::encode::percent_encode(&once);
+    // Longest first, so a shorter form never cuts into a longer one.
+    [twice.as_str(), once.as_str(), token]
+        .iter()
+        .fold(text.to_owned(), |text, form| text.replace(form, REDACTED))
+}
+
+const REDACTED: &str = "** redacted **";
+
 /// Stands in for a secret in hand-written `Debug` output.
 #[derive(Clone, Copy)]
 pub(crate) struct Redact;
 
 impl fmt::Debug for Redact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("** redacted **")
+        f.write_str(REDACTED)
     }
 }

@@ -13,10 +13,10 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 
 use crate::Credentials;
-use crate::credentials::Redact;
+use crate::credentials::{Redact, without_token};
 use crate::encode::{
-    Param, encoded_len, percent_encode, percent_encode_into, query_and_string_to_sign,
-    query_string, sort_params,
+    Param, encoded_len, percent_decode, percent_encode, percent_encode_into,
+    query_and_string_to_sign, query_string, sort_params,
 };
 
 type HmacSha1 = Hmac<Sha1>;
@@ -162,7 +162,9 @@ impl fmt::Debug for RpcSigner {
 
 /// A signed V1 request, with every intermediate stage (handy for explaining a
 /// `SignatureDoesNotMatch`, whose message carries the server's StringToSign).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` hides the `SecurityToken` wherever it appears.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedRpcRequest {
     /// Every signed parameter, sorted by name, without `Signature`.
     pub params: Vec<(String, String)>,
@@ -188,7 +190,9 @@ impl SignedRpcRequest {
 }
 
 /// A signed V1 request without the parameter list ([`RpcSigner::sign_form`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` hides the `SecurityToken` wherever it appears.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedRpcForm {
     /// The canonicalized query string.
     pub canonicalized_query_string: String,
@@ -203,6 +207,66 @@ impl SignedRpcForm {
     pub fn to_form_body(&self) -> String {
         form_body(&self.canonicalized_query_string, &self.signature)
     }
+}
+
+impl fmt::Debug for SignedRpcRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let token = self
+            .params
+            .iter()
+            .find(|(name, _)| name == "SecurityToken")
+            .map(|(_, value)| value.as_str());
+        let params: Vec<(&str, String)> = self
+            .params
+            .iter()
+            .map(|(name, value)| (name.as_str(), without_token(value, token)))
+            .collect();
+        let mut out = f.debug_struct("SignedRpcRequest");
+        out.field("params", &params);
+        debug_signed(
+            out,
+            &self.canonicalized_query_string,
+            &self.string_to_sign,
+            &self.signature,
+            token,
+        )
+    }
+}
+
+impl fmt::Debug for SignedRpcForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Only the encoded form is at hand here: decode it, so every form of it is hidden.
+        let token = self
+            .canonicalized_query_string
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("SecurityToken="))
+            .map(|encoded| percent_decode(encoded).unwrap_or_else(|_| encoded.to_owned()));
+        let out = f.debug_struct("SignedRpcForm");
+        debug_signed(
+            out,
+            &self.canonicalized_query_string,
+            &self.string_to_sign,
+            &self.signature,
+            token.as_deref(),
+        )
+    }
+}
+
+/// The fields both signed V1 shapes share, with the security token hidden.
+fn debug_signed(
+    mut out: fmt::DebugStruct<'_, '_>,
+    canonicalized_query_string: &str,
+    string_to_sign: &str,
+    signature: &str,
+    token: Option<&str>,
+) -> fmt::Result {
+    out.field(
+        "canonicalized_query_string",
+        &without_token(canonicalized_query_string, token),
+    )
+    .field("string_to_sign", &without_token(string_to_sign, token))
+    .field("signature", &signature)
+    .finish()
 }
 
 fn form_body(canonicalized_query_string: &str, signature: &str) -> String {

@@ -10,6 +10,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::Credentials;
+use crate::credentials::without_token;
 use crate::encode::{Param, query_string, sort_params};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -216,7 +217,9 @@ pub fn sign(
 }
 
 /// A signed V3 request, with every intermediate stage.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` hides the `x-acs-security-token` wherever it appears.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedV3Request {
     /// The headers to send, names lower-case, sorted, `authorization` last. Values are trimmed as
     /// they were signed.
@@ -233,6 +236,33 @@ pub struct SignedV3Request {
     pub authorization: String,
     /// The signed header names, joined with `;`.
     pub signed_headers: String,
+}
+
+impl std::fmt::Debug for SignedV3Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let token = self
+            .headers
+            .iter()
+            .find(|(name, _)| name == "x-acs-security-token")
+            .map(|(_, value)| value.as_str());
+        let headers: Vec<(&str, String)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), without_token(value, token)))
+            .collect();
+        f.debug_struct("SignedV3Request")
+            .field("headers", &headers)
+            .field("canonical_query_string", &self.canonical_query_string)
+            .field(
+                "canonical_request",
+                &without_token(&self.canonical_request, token),
+            )
+            .field("string_to_sign", &self.string_to_sign)
+            .field("signature", &self.signature)
+            .field("authorization", &self.authorization)
+            .field("signed_headers", &self.signed_headers)
+            .finish()
+    }
 }
 
 fn keyed_mac(access_key_secret: &str) -> HmacSha256 {

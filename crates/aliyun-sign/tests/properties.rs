@@ -360,6 +360,41 @@ fn debug_output_is_redacted() {
             "no redaction marker in {printed}"
         );
     }
+    // The signed requests carry the token (it is signed): their Debug hides every form of it.
+    let token = "T0ken/Never+Printed=";
+    let credentials = Credentials::new("LTAI-visible-id", secret).with_security_token(token);
+    let signer = rpc::RpcSigner::new(&credentials);
+    let params = [("Action", "SendSms"), ("PhoneNumbers", "13800138000")];
+    let once = encode::percent_encode(token);
+    let twice = encode::percent_encode(&once);
+    let v1 = rpc::sign("POST", &params, &credentials, "2024-05-01T00:00:00Z", "n-1");
+    let form = signer.sign_form("POST", &params, "2024-05-01T00:00:00Z", "n-1");
+    let request = v3::V3Request {
+        method: "POST",
+        host: "dysmsapi.aliyuncs.com",
+        canonical_uri: "/",
+        action: "SendSms",
+        version: "2017-05-25",
+        query: &[],
+        body: b"",
+        content_type: None,
+    };
+    let signed_v3 = v3::sign(&request, &credentials, "2024-05-01T00:00:00Z", "n-1");
+    assert!(v1.string_to_sign.contains(&twice) && form.canonicalized_query_string.contains(&once));
+    assert!(signed_v3.canonical_request.contains(token));
+    for printed in [
+        format!("{v1:?}"),
+        format!("{form:?}"),
+        format!("{signed_v3:?}"),
+        format!("{signed_v3:#?}"),
+    ] {
+        for form in [token, once.as_str(), twice.as_str()] {
+            assert!(!printed.contains(form), "token as {form} in {printed}");
+        }
+        assert!(printed.contains("** redacted **"), "no marker in {printed}");
+        assert!(!printed.contains(secret), "secret in {printed}");
+    }
+
     let without_token = format!("{:?}", Credentials::new("id", secret));
     assert!(!without_token.contains(secret));
     assert_eq!(signer.credentials().access_key_secret(), secret);

@@ -1,6 +1,6 @@
-//! What the connector adds to a TC3 signature when it builds a `SendSms` request: template
-//! choice, the E.164 number, the JSON body, the headers. `cargo bench -p tencent-sms --bench
-//! request`; the figures are in `docs/performance.md`.
+//! What the connector adds to a TC3 signature when it builds a `SendSms` request (template
+//! choice, the E.164 number, the JSON body, the headers), and what reading the answer costs.
+//! `cargo bench -p tencent-sms --bench request`; the figures are in `docs/performance.md`.
 
 use std::hint::black_box;
 
@@ -57,6 +57,14 @@ fn request(c: &mut Criterion) {
     });
     group.bench_function("send_request", |b| {
         b.iter(|| builder.build(black_box(&message), black_box(time)))
+    });
+    let ok = br#"{"Response":{"SendStatusSet":[{"SerialNo":"2028:f825e6b16e23f73f4123","PhoneNumber":"+8613800138000","Fee":1,"SessionContext":"","Code":"Ok","Message":"send success","IsoCode":"CN"}],"RequestId":"a0aabda6-cf91-4f3e-a81f-9198114a2279"}}"#;
+    let limited = br#"{"Response":{"SendStatusSet":[{"SerialNo":"","PhoneNumber":"+8613800138000","Fee":0,"SessionContext":"","Code":"LimitExceeded.PhoneNumberThirtySecondLimit","Message":"the number's 30-second limit","IsoCode":"CN"}],"RequestId":"a0aabda6-cf91-4f3e-a81f-9198114a2279"}}"#;
+    group.bench_function("classify_ok", |b| {
+        b.iter(|| request.classify(black_box(200), black_box(ok)))
+    });
+    group.bench_function("classify_error", |b| {
+        b.iter(|| request.classify(black_box(200), black_box(limited)))
     });
     group.finish();
 }

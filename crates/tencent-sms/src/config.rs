@@ -319,8 +319,8 @@ impl TencentSmsConfig {
 
     /// Loads and checks a config; credentials left out are read from the process environment
     /// (`TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY`). The error lists every problem
-    /// with its JSON path; warnings (what is ignored, as Logto ignores it) are dropped: use
-    /// [`load`](Self::load) to see them.
+    /// with its JSON path; warnings (what is ignored, as Logto ignores it) are logged once
+    /// (`tracing`, WARN): use [`load`](Self::load) to have them as data.
     pub fn from_json(json: &str) -> Result<TencentSmsConfig, ConfigError> {
         Self::from_json_with_env(json, |name| std::env::var(name).ok())
     }
@@ -331,13 +331,21 @@ impl TencentSmsConfig {
         json: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<TencentSmsConfig, ConfigError> {
-        Self::load(json, &LoadOptions::default(), env).map(|loaded| loaded.config)
+        Self::load_with_env(json, &LoadOptions::default(), env).map(validate::logged)
     }
 
     /// Loads and checks a config with `options` (e.g. [`LoadOptions::strict`], where every
-    /// warning is a problem), reading credentials left out from `env`: the config and its
-    /// warnings, or every problem.
+    /// warning is a problem), credentials left out read from the process environment: the
+    /// config and its warnings, or every problem.
     pub fn load(
+        json: &str,
+        options: &LoadOptions,
+    ) -> Result<Loaded<TencentSmsConfig>, ConfigError> {
+        Self::load_with_env(json, options, |name| std::env::var(name).ok())
+    }
+
+    /// [`load`](Self::load) with the environment given as a function.
+    pub fn load_with_env(
         json: &str,
         options: &LoadOptions,
         env: impl Fn(&str) -> Option<String>,
@@ -348,7 +356,7 @@ impl TencentSmsConfig {
     /// Checks a config built in code (or deserialized with plain `serde`) as
     /// [`from_json`](Self::from_json) would, without reading the environment.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        Self::load(
+        Self::load_with_env(
             &self.to_json_exposing_secrets(),
             &LoadOptions::default(),
             |_| None,

@@ -167,3 +167,11 @@ pub(crate) fn load(
         Err(ConfigError { problems })
     }
 }
+
+/// The config of a loader that returns no warnings: each is logged (`tracing`, WARN) once.
+pub(crate) fn logged(loaded: Loaded<TencentSmsConfig>) -> TencentSmsConfig {
+    for warning in &loaded.warnings.0 {
+        tracing::warn!(path = %warning.path, "Tencent SMS config: {}", warning.message);
+    }
+    loaded.config
+}

@@ -20,7 +20,8 @@ pub struct StatusArgs {
     #[arg(long)]
     to: String,
     /// The day it was sent, China time (UTC+8, as Aliyun and Tencent date messages), as
-    /// 2024-05-01 or 20240501; Aliyun keeps 30 days, Tencent 7. Today in China when absent.
+    /// 2024-05-01 or 20240501; Aliyun keeps 30 days and lists that day's messages, Tencent
+    /// keeps 7 and lists those from that day on. Today in China when absent.
     #[arg(long)]
     date: Option<String>,
     /// Only the message with this id (what `send` printed: Aliyun's BizId, Tencent's
@@ -58,18 +59,15 @@ fn parse_date(date: Option<&str>) -> Result<NaiveDate, connector_kit::ConnectorE
         })
 }
 
-/// When the lookup says the message was sent: now for today (China time), else that day's
-/// noon, so that a lookup by day asks about that day only.
+/// When the lookup says the message was sent: the start of the day (China time), so that
+/// every message of the day is asked about (Aliyun's lookup asks for that day; Tencent's from a
+/// little before that time to now).
 fn sent_at(date: NaiveDate) -> SystemTime {
-    let now = Utc::now();
-    if now.with_timezone(&china()).date_naive() == date {
-        return now.into();
-    }
-    let noon = date.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon is a time"));
+    let midnight = date.and_time(NaiveTime::MIN);
     china()
-        .from_local_datetime(&noon)
+        .from_local_datetime(&midnight)
         .single()
-        .map_or_else(|| now.into(), |at| at.with_timezone(&Utc).into())
+        .map_or_else(|| Utc::now().into(), |at| at.with_timezone(&Utc).into())
 }
 
 pub async fn run(args: StatusArgs, json: bool) -> u8 {
@@ -242,12 +240,9 @@ mod tests {
     }
 
     #[test]
-    fn a_past_day_is_asked_about_at_its_noon_in_china() {
+    fn a_day_is_asked_about_from_its_start_in_china() {
         let day = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
         let at: chrono::DateTime<Utc> = sent_at(day).into();
-        assert_eq!(at.to_rfc3339(), "2024-05-01T04:00:00+00:00");
-        let today = Utc::now().with_timezone(&china()).date_naive();
-        let at: chrono::DateTime<Utc> = sent_at(today).into();
-        assert!((Utc::now() - at).num_seconds().abs() < 5);
+        assert_eq!(at.to_rfc3339(), "2024-04-30T16:00:00+00:00");
     }
 }

@@ -31,6 +31,14 @@ fn json_lines(output: &std::process::Output) -> Vec<Value> {
         .collect()
 }
 
+/// A `--json` error: the guard's refusal, naming the budget.
+fn assert_refused_by_the_budget(error: &Value) {
+    assert_eq!(error["kind"], "blocked", "{error}");
+    assert_eq!(error["from"], "guard", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("budget `one-per-number`"), "{error}");
+}
+
 #[test]
 fn the_memory_store_refuses_the_second_code_and_names_the_budget() {
     let guard = guard_file("guard-memory.json");
@@ -86,16 +94,8 @@ fn the_memory_store_refuses_the_second_code_and_names_the_budget() {
     assert_eq!(lines.len(), 2, "it stops at the first refusal: {lines:?}");
     assert_eq!(lines[0]["ok"], true);
     let error = &lines[1]["error"];
-    assert_eq!(error["kind"], "blocked");
-    assert_eq!(error["from"], "guard");
+    assert_refused_by_the_budget(error);
     assert_eq!(error["code"], Value::Null, "no provider answered");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("one-per-number"),
-        "{error}"
-    );
     assert_eq!(lines[1]["exitCode"], 4);
 }
 
@@ -171,15 +171,7 @@ fn a_redis_store_shares_the_budget_between_processes() {
     assert_eq!(first.status.code(), Some(0), "{first:?}");
     let second = send();
     assert_eq!(second.status.code(), Some(4), "{second:?}");
-    let error = &json_lines(&second)[0]["error"];
-    assert_eq!(error["kind"], "blocked");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("one-per-number"),
-        "{error}"
-    );
+    assert_refused_by_the_budget(&json_lines(&second)[0]["error"]);
 
     // With Redis gone, the guard fails closed as its config says: nothing is sent.
     drop(redis);

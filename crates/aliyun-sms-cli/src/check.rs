@@ -22,7 +22,7 @@ pub fn run(file: &Path, provider: Option<&str>, json: bool) -> u8 {
         Err(error) => return report_error(&error, json, None),
     };
     let id = factory.metadata().id;
-    let error = match factory.build(&text) {
+    let error = match registry.build(id, &text) {
         Ok(_) => {
             if json {
                 println!("{}", json!({ "ok": true, "provider": id, "problems": [] }));

@@ -147,8 +147,8 @@ async fn route<'r>(
             (factory, config, Some((emulator, emulation)))
         }
     };
-    let connector = factory
-        .build(&config)
+    let connector = registry
+        .build(factory.metadata().id, &config)
         .map_err(|error| report_error(&error, json, None))?;
     let guarded = args.guard.is_some();
     let connector = match &args.guard {

@@ -88,7 +88,7 @@ pub async fn run(args: StatusArgs, json: bool) -> u8 {
         Ok(factory) => factory,
         Err(error) => return report_error(&error, json, None),
     };
-    let connector = match factory.build(&config) {
+    let connector = match registry.build(factory.metadata().id, &config) {
         Ok(connector) => connector,
         Err(error) => return report_error(&error, json, None),
     };

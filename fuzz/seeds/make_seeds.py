@@ -95,6 +95,77 @@ write("config_loader", "credential-alphabets",
 write("config_loader", "not-json", '{"accessKeyId": "x",')
 write("config_loader", "not-an-object", '["accessKeyId"]')
 
+# Issue 17: what Logto accepts loads with warnings; hostile input stays bounded and clean.
+logto_accepts = dict(full)
+logto_accepts.update({
+    "description": "production",
+    "signName": "  Logto\n",
+    "templates": full["templates"] + [
+        {"usageType": "Test", "templateCode": "SMS_Test", "type": 2},
+        {"usageType": "signIn", "templateCode": "SMS_9"},
+        {"usageType": "SignIn", "templateCode": " SMS_Again "},
+        {"usageType": "Generic\n", "templateCode": {"china": "A", "overseas": "B", "hk": "C"}},
+        {"usageType": "", "templateCode": "", "name": "empty"},
+    ],
+})
+logto_accepts["templates"][0] = {"usageType": "Register", "templateCode": "\tSMS_Register ", "note": 1}
+write("config_loader", "logto-accepted-with-warnings", json.dumps(logto_accepts, indent=2))
+
+body = json.dumps(full)[1:-1]
+write("config_loader", "duplicate-credentials",
+      '{"accessKeySecret": "first-secret-value", ' + body +
+      ', "accessKeyId": "LTAI5tOther", "templates": [], "first-secret-value": 1}')
+write("config_loader", "duplicate-elsewhere",
+      '{"signName": "Old", "regionId": "cn-beijing", ' + body +
+      ', "regionId": "ap-southeast-1", "maxAttempts": 2, "maxAttempts": 3}')
+nested = json.dumps(full).replace('"templateCode": "SMS_SignIn"',
+                                  '"templateCode": "SMS_SignIn", "templateCode": "SMS_Other", "usageType": "SignIn"', 1)
+write("config_loader", "duplicate-in-a-template", nested)
+
+canary = "CanarySecret7f3a9"
+everywhere = dict(full)
+everywhere.update({
+    "accessKeySecret": canary,
+    canary: {canary: canary},
+    "signName": "Logto " + canary,
+    "regionId": canary,
+    "templates": full["templates"] + [
+        {"usageType": canary, "templateCode": canary, canary: 1},
+        {"usageType": "SignIn" + canary, "templateCode": "SMS_1"},
+    ],
+})
+write("config_loader", "canary-secret-everywhere", json.dumps(everywhere))
+write("config_loader", "secret-object-with-repeated-key",
+      json.dumps(full).replace('"accessKeySecret": "testsecret"',
+                               '"accessKeySecret": {"' + canary + '": 1, "' + canary + '": 2}', 1))
+
+invisible = dict(full)
+invisible.update({
+    "sign\u200bName": "x",
+    "\u0455ignName": "y",
+    "signatureVersion": "v\u200b1",
+    "templates": full["templates"] + [
+        {"usageType": "Sign\u200bIn", "templateCode": "SMS_1"},
+        {"usageType": "S\u0456gnIn", "templateCode": "SMS_1"},
+        {"usageType": "\u202enIngiS", "templateCode": "SMS_1"},
+        {"usageType": "Register\u0000", "templateCode": "SMS_1"},
+        {"usageType": "Generic", "templateCode": "SMS\r\n_1"},
+    ],
+})
+write("config_loader", "invisible-and-look-alike", json.dumps(invisible))
+write("config_loader", "control-characters-in-sent-values",
+      json.dumps({**full, "signName": "Log\u0000to", "endpoint": "https://dysms\napi.aliyuncs.com",
+                  "accessKeySecret": "sec\u001bret", "accessKeyId": "LTAI\u200b5t"}))
+write("config_loader", "whole-numbers-as-floats",
+      json.dumps(full)[:-1] + ', "connectTimeoutMs": 1e3, "timeoutMs": 5000.0, "maxAttempts": 2.5}')
+write("config_loader", "region-without-endpoint", json.dumps({**full, "regionId": "cn-hongkong"}))
+write("config_loader", "byte-order-mark", "\ufeff" + json.dumps(full))
+many = dict(full)
+for i in range(3000):
+    many["unknownKey%05d" % i] = i
+write("config_loader", "many-unknown-keys", json.dumps(many))
+write("config_loader", "deep-nesting", '{"templates": ' + "[" * 200 + "]" * 200 + "}")
+
 # --- phone_parser ----------------------------------------------------------------------------
 for i, number in enumerate([
     "+8613800138000", "008613800138000", "8613800138000", "13800138000",

@@ -46,8 +46,9 @@ pub struct Provider {
     /// The declaration order of each struct whose properties are not all required, by
     /// definition name (`""` for the config itself).
     pub field_orders: fn() -> Result<Vec<FieldOrder>, String>,
-    /// The connector's loader on a config's text, with no environment: `Err` lists every
-    /// problem. The tests hold the schema to it.
+    /// The connector's loader on a config's text, in strict mode (a config that would load
+    /// with a warning, such as one with a stray key, is not what a form should save), with no
+    /// environment: `Err` lists every problem. The tests hold the schema to it.
     #[cfg(test)]
     pub load: fn(&str) -> Result<(), String>,
     /// The user guides whose config tables are generated from the schema (English, Chinese).
@@ -64,7 +65,7 @@ pub const PROVIDERS: &[Provider] = &[
         field_orders: || Ok(vec![("", field_order::<AliyunSmsConfig>()?)]),
         #[cfg(test)]
         load: |text| {
-            AliyunSmsConfig::from_json_with_env(text, |_| None)
+            AliyunSmsConfig::load_with_env(text, &aliyun_sms::LoadOptions::strict(), |_| None)
                 .map(drop)
                 .map_err(|e| e.to_string())
         },
@@ -207,6 +208,11 @@ fn generated_files(root: &Path, schemas: &[(&Provider, Value)]) -> Result<Vec<Ge
         path: send_guard::SCHEMA_PATH.to_owned(),
         contents: send_guard::config_schema_file(),
     });
+    // The routing config, each provider entry one of this workspace's connectors.
+    files.push(Generated {
+        path: ROUTING_SCHEMA_PATH.to_owned(),
+        contents: routing_schema_file()?,
+    });
     for (provider, schema) in schemas {
         for lang in provider.guides {
             let guide = fs::read_to_string(root.join(lang.path))
@@ -251,6 +257,29 @@ fn stale_message(stale: &[(&Generated, Option<String>)]) -> String {
     }
     message.push_str("run `cargo xtask schema` and commit the result");
     message
+}
+
+/// Where the routing config's schema is written.
+pub const ROUTING_SCHEMA_PATH: &str = "docs/schema/sms-routing-config.schema.json";
+
+/// The routing config's schema (`connector_kit::RoutingFactory`) over the [`registry`]'s
+/// providers, draft-07, with a `$comment` that it is generated.
+fn routing_schema_file() -> Result<String, String> {
+    use connector_kit::{ConnectorFactory, RoutingFactory};
+    let mut generator = SchemaSettings::draft07()
+        .with_transform(RecursiveTransform(polish))
+        .into_generator();
+    let schema = RoutingFactory::new(registry())
+        .config_schema(&mut generator)
+        .to_value();
+    let text = serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?;
+    let rest = text.strip_prefix("{\n").ok_or("a schema is an object")?;
+    let note = "Generated from connector_kit::RoutingFactory over this workspace's providers \
+                by `cargo xtask schema`; do not edit.";
+    Ok(format!(
+        "{{\n  \"$comment\": {},\n{rest}\n",
+        Value::from(note)
+    ))
 }
 
 /// Applied to every subschema: descriptions as plain paragraphs (doc comments are wrapped at

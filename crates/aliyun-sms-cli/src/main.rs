@@ -87,12 +87,17 @@ enum Command {
     /// QuerySendDetails, Tencent's PullSmsSendStatusByPhoneNumber).
     #[command(after_help = output::EXIT_CODES_HELP)]
     Status(status::StatusArgs),
-    /// Validate a connector config and print every problem with its JSON path.
+    /// Validate a connector config and print every problem and warning with its JSON path.
     CheckConfig {
-        /// The config file (the Logto JSON of the provider).
+        /// The config file (the Logto JSON of the provider); `-` reads standard input. At most
+        /// 1 MiB.
         file: PathBuf,
         #[arg(long, help = providers::PROVIDER_HELP)]
         provider: Option<String>,
+        /// Refuse what would load with a warning (a stray key, a `Test` template, a padded
+        /// sign name), instead of accepting it as Logto does.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print every stage of a signature: Aliyun's RPC V1 (to debug SignatureDoesNotMatch), or
     /// with `sign tc3` Tencent's TC3-HMAC-SHA256 (to debug AuthFailure.SignatureFailure).
@@ -159,7 +164,11 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Status(args) => status::run(args, json).await,
-            Command::CheckConfig { file, provider } => check::run(&file, provider.as_deref(), json),
+            Command::CheckConfig {
+                file,
+                provider,
+                strict,
+            } => check::run(&file, provider.as_deref(), strict, json),
             Command::Sign(args) => sign::run(&args, json),
             Command::Emulator(args) => emulator::run(args, json).await,
             Command::Bench(args) => bench::run(args, json).await,

@@ -7,7 +7,9 @@ use aliyun_sms::{AliyunSmsConnector, AliyunSmsFactory};
 use aliyun_sms_emulator::{
     Provider as Emulated, demo_connector_config, demo_tencent_connector_config,
 };
-use connector_kit::{ConnectorError, ConnectorFactory, Registry, SmsMessage, UsageType};
+use connector_kit::{
+    ConnectorError, ConnectorFactory, Registry, RoutingFactory, SmsMessage, UsageType,
+};
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 use tencent_sms::{TencentSmsConnector, TencentSmsFactory};
@@ -17,19 +19,21 @@ pub const PROVIDER_HELP: &str = "The provider: its connector id, its target or t
 first word (aliyun, tencent). Without it, a config's provider is told from its keys: the \
 provider whose config schema fits them best (fewest of its required keys missing plus keys it \
 does not know; then the most keys it knows; then the first registered, Aliyun), so a sdkAppId \
-makes a config Tencent's; without a config, the embedded emulator's Aliyun demo account.";
+makes a config Tencent's and a providers list a routed setup (sms-routing); without a config, \
+the embedded emulator's Aliyun demo account.";
 
-/// Every provider the command builds connectors for, in the order a tie is settled.
+/// Every provider the command builds connectors for, in the order a tie is settled: Aliyun,
+/// Tencent, then routed setups over them (`sms-routing`: a config naming each provider's
+/// connector id and config, its routes and failover).
 pub fn registry() -> Registry {
-    let mut registry = Registry::new();
+    let mut providers = Registry::new();
     let added = [
-        registry.register(AliyunSmsFactory),
-        registry.register(TencentSmsFactory),
+        providers.register(AliyunSmsFactory),
+        providers.register(TencentSmsFactory),
     ];
-    // Routed setups (issue 15's routing factory, which builds its routes from these providers)
-    // register here, after the providers: `send`, `check-config` and `status` then build them
-    // by id (`--provider`) or from their config's keys like any provider.
-    for result in added {
+    let mut registry = providers.clone();
+    let routed = registry.register(RoutingFactory::new(providers));
+    for result in added.into_iter().chain([routed]) {
         if let Err(duplicate) = result {
             unreachable!("each factory is registered once: {duplicate}");
         }
@@ -92,9 +96,15 @@ pub fn choose<'r>(
     }
     let keys: Vec<String> = match serde_json::from_str::<Value>(config) {
         Ok(Value::Object(map)) => map.keys().cloned().collect(),
-        // Not an object: the first provider reports what is wrong with it.
         _ => Vec::new(),
     };
+    if keys.is_empty() {
+        // Nothing to tell it by (not an object, or an empty one): the first provider reports
+        // what is wrong with it.
+        return registry.factories().next().ok_or_else(|| {
+            ConnectorError::invalid_config("provider", "no provider is registered")
+        });
+    }
     // Fewest misfits, then most keys known; the first registered wins a tie.
     registry
         .factories()
@@ -290,7 +300,7 @@ mod tests {
         assert!(
             error.message().contains(
                 "known providers: aliyun (aliyun-short-message-service), tencent \
-                 (tencent-short-message-service)"
+                 (tencent-short-message-service), routing (sms-routing)"
             ),
             "{error}"
         );
@@ -322,6 +332,8 @@ mod tests {
         object.insert("accesKeyId".into(), key);
         assert_eq!(id(&aliyun.to_string()), "aliyun-short-message-service");
         assert_eq!(id("not json"), "aliyun-short-message-service");
+        assert_eq!(id("{}"), "aliyun-short-message-service");
+        assert_eq!(id(r#"{"providers":[]}"#), "sms-routing");
         // --provider wins.
         let chosen = choose(&registry, Some("tencent"), shared).unwrap();
         assert_eq!(chosen.metadata().id, "tencent-short-message-service");

@@ -57,16 +57,6 @@ pub fn parse_to(to: &str) -> Result<PhoneNumber, ConnectorError> {
     PhoneNumber::parse(to).map_err(|error| bad_input("to", format!("--to: {error}")))
 }
 
-/// Reads a config file, or the message and exit code of the failure.
-pub fn read_config(path: &std::path::Path) -> Result<String, (String, u8)> {
-    std::fs::read_to_string(path).map_err(|error| {
-        (
-            format!("cannot read {}: {error}", path.display()),
-            EXIT_INTERNAL,
-        )
-    })
-}
-
 /// Where the messages go.
 struct Route<'r> {
     factory: &'r dyn ConnectorFactory,
@@ -118,7 +108,7 @@ async fn route<'r>(
     let json = args.json;
     let (factory, config, emulator) = match &args.config {
         Some(path) => {
-            let config = read_config(path)
+            let config = crate::check::read_config_text(path)
                 .map_err(|(message, exit)| report_failure(&message, json, exit))?;
             let factory = providers::choose(registry, args.provider.as_deref(), &config)
                 .map_err(|error| report_error(&error, json, None))?;

@@ -9,9 +9,10 @@ use clap::Args;
 use connector_kit::{DeliveryQuery, DeliveryRecord, DeliveryReport, DeliveryStatus};
 use serde_json::json;
 
+use crate::check::read_config_text;
 use crate::output::{EXIT_OK, Origin, bad_input, report_error, report_failure};
 use crate::providers;
-use crate::send::{parse_to, read_config};
+use crate::send::parse_to;
 use crate::wait::announced;
 
 #[derive(Args)]
@@ -79,7 +80,7 @@ pub async fn run(args: StatusArgs, json: bool) -> u8 {
         Ok(date) => date,
         Err(error) => return report_error(&error, json, None),
     };
-    let config = match read_config(&args.config) {
+    let config = match read_config_text(&args.config) {
         Ok(text) => text,
         Err((message, exit)) => return report_failure(&message, json, exit),
     };

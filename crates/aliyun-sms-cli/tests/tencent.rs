@@ -99,7 +99,10 @@ fn tencents_refusals_through_the_embedded_emulator_exit_4() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(
-        stderr(&output).contains("known providers: aliyun (aliyun-short-message-service), tencent (tencent-short-message-service)"),
+        stderr(&output).contains(
+            "known providers: aliyun (aliyun-short-message-service), tencent \
+             (tencent-short-message-service), routing (sms-routing)"
+        ),
         "{}",
         stderr(&output)
     );
@@ -422,4 +425,47 @@ fn help_explains_how_the_provider_is_chosen() {
     let output = aliyun_sms().args(["sign", "--help"]).output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
     assert!(help.contains("tc3"), "{help}");
+}
+
+/// A routed setup (issue 15's `sms-routing`) over a served emulator's two accounts: its
+/// provider told from its keys, the message sent by the first provider of its route, and its
+/// problems listed by `check-config`.
+#[test]
+fn a_routing_config_sends_through_its_first_provider() {
+    let mut served = Served::start(&["--limits", "off"]);
+    let routing = json!({
+        "providers": [
+            { "name": "aliyun", "connector": "aliyun-short-message-service", "config": served.banner["config"] },
+            { "name": "tencent", "connector": "tencent-short-message-service", "config": served.banner["tencent"]["config"] },
+        ],
+        "routes": [{ "prefixes": ["86"], "providers": ["tencent", "aliyun"] }],
+        "default": ["aliyun", "tencent"],
+    });
+    let path = temp_file("routing.json", &routing.to_string());
+    let (code, sent) = send_json(&path, "+8613800138000", &["--code", "1234"]);
+    assert_eq!(code, Some(0), "{sent}");
+    assert_eq!(sent["provider"], "sms-routing");
+    assert_eq!(served.next_delivery()["provider"], "tencent");
+    let (code, sent) = send_json(&path, "+1 862 401 7194", &["--code", "1234"]);
+    assert_eq!(code, Some(0), "{sent}");
+    assert_eq!(served.next_delivery()["provider"], "aliyun");
+
+    let check = aliyun_sms()
+        .arg("check-config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+    let mut broken = routing.clone();
+    broken["default"] = json!(["nobody"]);
+    let path = temp_file("routing-broken.json", &broken.to_string());
+    let output = aliyun_sms()
+        .args(["--json", "check-config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let report = stdout_json(&output);
+    assert_eq!(report["provider"], "sms-routing");
+    assert_eq!(report["problems"][0]["path"], "default[0]", "{report}");
 }

@@ -9,8 +9,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+pub use connector_kit::config::{ConfigError, ConfigProblem, ConfigWarnings, LoadOptions, Loaded};
+
 pub use crate::secret::SecretString;
 use crate::validate;
+pub use crate::validate::endpoint_for_region;
 
 /// The endpoint used when `endpoint` is left out: mainland China regions and `cn-hongkong`.
 pub const DEFAULT_ENDPOINT: &str = "https://dysmsapi.aliyuncs.com";
@@ -340,6 +343,11 @@ impl AliyunSmsConfig {
     /// Loads and checks a config; credentials left out are read from the process environment
     /// (`ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`,
     /// `ALIBABA_CLOUD_SECURITY_TOKEN`). The error lists every problem with its JSON path.
+    ///
+    /// What Logto accepts loads: what it would do silently (ignore a stray key or a `Test`
+    /// template, trim a padded sign name) is done with a warning, logged (`tracing`, WARN)
+    /// once here. [`load`](Self::load) returns the warnings as data instead, and has a strict
+    /// mode that refuses them.
     pub fn from_json(json: &str) -> Result<AliyunSmsConfig, ConfigError> {
         Self::from_json_with_env(json, |name| std::env::var(name).ok())
     }
@@ -350,27 +358,29 @@ impl AliyunSmsConfig {
         json: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<AliyunSmsConfig, ConfigError> {
-        let value: Value = serde_json::from_str(json).map_err(|e| {
-            ConfigError::from(ConfigProblem::new(
-                "",
-                format!("the config is not valid JSON: {e}"),
-            ))
-        })?;
-        Self::from_value_with_env(&value, env)
+        Self::load_with_env(json, &LoadOptions::default(), env).map(validate::logged)
     }
 
-    /// [`from_json_with_env`](Self::from_json_with_env) for JSON that is already parsed.
+    /// [`from_json_with_env`](Self::from_json_with_env) for JSON that is already parsed (so a
+    /// key given twice cannot be seen any more).
     pub fn from_value_with_env(
         value: &Value,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<AliyunSmsConfig, ConfigError> {
-        validate::load(value, &env)
+        validate::load_value(value, &LoadOptions::default(), &env).map(validate::logged)
     }
 
     /// Checks a config built in code (or deserialized with plain `serde`) as
-    /// [`from_json`](Self::from_json) would, without reading the environment.
+    /// [`load`](Self::load) would in strict mode, without reading the environment: a value
+    /// the loader would change (a padded sign name, a usage type given twice) is a problem,
+    /// since it would be sent as it is.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        validate::load(&self.to_value_exposing_secrets(), &|_| None).map(drop)
+        validate::load_value(
+            &self.to_value_exposing_secrets(),
+            &LoadOptions::strict(),
+            &|_| None,
+        )
+        .map(drop)
     }
 
     /// The config as JSON, secrets included: for storing it again, never for showing it. This
@@ -419,95 +429,5 @@ impl AliyunSmsConfig {
     /// `timeoutMs` as a duration.
     pub fn timeout(&self) -> Duration {
         Duration::from_millis(u64::from(self.timeout_ms))
-    }
-}
-
-/// One thing wrong with a config, at a JSON path such as `templates[1].usageType`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConfigProblem {
-    /// Where: a JSON path like `accessKeySecret` or `templates[1].usageType`; empty for the
-    /// document as a whole.
-    pub path: String,
-    /// What is wrong and what is expected. Never contains a secret.
-    pub message: String,
-}
-
-impl ConfigProblem {
-    /// A problem at `path`.
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigProblem {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
-    }
-}
-
-/// Everything wrong with a config, so that a form can show every problem at once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The problems, in document order; never empty.
-    pub problems: Vec<ConfigProblem>,
-}
-
-impl ConfigError {
-    /// The paths of the problems, in order.
-    pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.problems.iter().map(|p| p.path.as_str())
-    }
-}
-
-impl From<ConfigProblem> for ConfigError {
-    fn from(problem: ConfigProblem) -> Self {
-        ConfigError {
-            problems: vec![problem],
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    /// One problem per line, as `path: message`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, problem) in self.problems.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{problem}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl From<ConfigError> for connector_kit::ConnectorError {
-    /// [`ErrorKind::InvalidConfig`](connector_kit::ErrorKind::InvalidConfig) at the first
-    /// problem's path, with every problem in the message (`; `-separated) and the
-    /// [`ConfigError`] as the source.
-    fn from(error: ConfigError) -> Self {
-        let field = error.problems.first().map(|p| p.path.clone());
-        let message = error
-            .problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        let converted =
-            connector_kit::ConnectorError::new(connector_kit::ErrorKind::InvalidConfig, message);
-        match field {
-            Some(field) if !field.is_empty() => converted.with_field(field),
-            _ => converted,
-        }
-        .with_source(error)
     }
 }

@@ -127,8 +127,11 @@ impl AliyunSmsConnector {
     }
 
     /// [`AliyunSmsConfig::from_json`] then [`new`](Self::new). A bad config gives
-    /// [`ErrorKind::InvalidConfig`](connector_kit::ErrorKind::InvalidConfig) with the first problem's path as the field, every problem
-    /// in the message, and the [`ConfigError`](crate::ConfigError) as the source.
+    /// [`ErrorKind::InvalidConfig`](connector_kit::ErrorKind::InvalidConfig) with the first
+    /// problem's path as the field, every problem in the message, and the
+    /// [`ConfigError`](crate::ConfigError) as the source. What Logto accepts loads: each warning
+    /// (a stray key ignored, a `Test` template ignored) is logged once, at WARN, as the connector
+    /// is built; [`AliyunSmsConfig::load`] returns them as data instead, and has a strict mode.
     pub fn from_json(json: &str) -> Result<Self, ConnectorError> {
         Self::new(AliyunSmsConfig::from_json(json)?)
     }

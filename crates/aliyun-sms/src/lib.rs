@@ -3,7 +3,9 @@
 //!
 //! - [`AliyunSmsConfig`]: the JSON of Logto's Aliyun SMS connector as it is, plus optional
 //!   settings (endpoint, region, signature version, timeouts, attempts, STS token); every
-//!   problem is reported at once with its JSON path ([`ConfigError`]).
+//!   problem is reported at once with its JSON path ([`ConfigError`]). What Logto accepts
+//!   loads, with warnings for what it would do silently; [`AliyunSmsConfig::load`] returns
+//!   them as data and has a strict mode.
 //! - [`AliyunSmsConnector`]: the [`SmsConnector`](connector_kit::SmsConnector), on a
 //!   `reqwest::Client` (its own, or yours through [`AliyunSmsConnector::builder`]), timeouts
 //!   always on, and retries only where nothing was sent;
@@ -55,10 +57,10 @@
 //! let receipt = sms.send(&message).await?;
 //! assert_eq!(receipt.message_id.as_deref(), Some("900619746936498440"));
 //!
-//! // A bad config names every problem with its path.
+//! // A bad config names every problem with its path, and the warnings that explain them.
 //! let err = AliyunSmsConfig::from_json(r#"{"accesKeyId": "x", "signName": "", "templates": []}"#).unwrap_err();
-//! assert!(err.to_string().contains("accesKeyId: unknown field; did you mean `accessKeyId`?"));
 //! assert!(err.to_string().contains("signName: must not be empty"));
+//! assert!(err.to_string().contains("warning: accesKeyId: unknown field (did you mean `accessKeyId`?); ignored"));
 //! # Ok(())
 //! # }
 //! ```
@@ -72,6 +74,7 @@ mod delivery;
 mod diagnose;
 mod endpoint;
 mod factory;
+mod logto_templates;
 mod lookup;
 mod request;
 mod response;
@@ -81,7 +84,8 @@ mod validate;
 
 pub use builder::AliyunSmsConnectorBuilder;
 pub use config::{
-    AliyunSmsConfig, ConfigError, ConfigProblem, SignatureVersion, TemplateCode, TemplateConfig,
+    AliyunSmsConfig, ConfigError, ConfigProblem, ConfigWarnings, LoadOptions, Loaded,
+    SignatureVersion, TemplateCode, TemplateConfig,
 };
 pub use connector::{AliyunSmsConnector, METADATA, USER_AGENT};
 pub use delivery::{DeliveryStatus, SendDetails, SentMessage, classify_send_details};

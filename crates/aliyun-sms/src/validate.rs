@@ -1,23 +1,33 @@
 //! Loading a config: one walk over the JSON that builds the typed config and reports every
-//! problem with its JSON path (a `serde` error stops at the first one and says little about
-//! where it is).
+//! problem, and every warning, with its JSON path (a `serde` error stops at the first one and
+//! says little about where it is).
 //!
-//! Messages never repeat the value of a secret field, whatever its type.
+//! What Logto accepts loads: what Logto would do silently is done with a warning (a stray key
+//! ignored, a `Test` template ignored, white space around the sign name removed). In strict
+//! mode each warning is a problem instead. Values that can never work (an empty or padded
+//! credential, a control character in anything sent) are problems either way.
+//!
+//! Messages never repeat a secret, wherever in the input it appears: the secret fields are read
+//! first, and [`Findings`] cuts their values out of every path and message.
 
 use std::ops::RangeInclusive;
 
-use connector_kit::{TemplateSet, UsageType};
+use connector_kit::UsageType;
+use connector_kit::config::{
+    ConfigError, Findings, LoadOptions, Loaded, PathSegment, escape, find_control_or_invisible,
+    type_name,
+};
 use serde_json::{Map, Value};
 
 use crate::SecretString;
 use crate::config::{
-    AliyunSmsConfig, CONNECT_TIMEOUT_MS_RANGE, ConfigError, ConfigProblem,
-    DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_ENDPOINT, DEFAULT_MAX_ATTEMPTS, DEFAULT_REGION_ID,
-    DEFAULT_TIMEOUT_MS, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
-    LEGACY_TEMPLATE_TYPES, MAX_ATTEMPTS_RANGE, SignatureVersion, TIMEOUT_MS_RANGE, TemplateCode,
-    TemplateConfig,
+    AliyunSmsConfig, CONNECT_TIMEOUT_MS_RANGE, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_REGION_ID, DEFAULT_TIMEOUT_MS, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET,
+    ENV_SECURITY_TOKEN, LEGACY_TEMPLATE_TYPES, MAX_ATTEMPTS_RANGE, SignatureVersion,
+    TIMEOUT_MS_RANGE, TemplateCode, TemplateConfig,
 };
 use crate::endpoint;
+use crate::logto_templates::{self, Usage};
 
 /// The config's keys, as written in JSON.
 pub(crate) const FIELDS: [&str; 12] = [
@@ -38,30 +48,161 @@ pub(crate) const FIELDS: [&str; 12] = [
 pub(crate) const TEMPLATE_FIELDS: [&str; 3] = ["usageType", "templateCode", "type"];
 /// The keys of a `{china, overseas}` template code.
 pub(crate) const REGIONAL_CODE_FIELDS: [&str; 2] = ["china", "overseas"];
+/// The keys whose values are secrets.
+const SECRET_FIELDS: [&str; 2] = ["accessKeySecret", "securityToken"];
+/// The keys that may not be given twice, anywhere under them: which credential or which
+/// template list is meant cannot be guessed. Any other repeated key is a warning (the last
+/// value is used, as `JSON.parse` and so Logto use it).
+const NOT_TWICE: [&str; 4] = [
+    "accessKeyId",
+    "accessKeySecret",
+    "securityToken",
+    "templates",
+];
 
-/// Builds and checks a config from JSON; `env` supplies credentials left out of it.
-pub(crate) fn load(
+/// The SendSms endpoint that Alibaba Cloud's SDKs pick for a region when no endpoint is set
+/// (the `endpointMap` of their Dysmsapi 2017-05-25 clients; every other region uses the central
+/// `dysmsapi.aliyuncs.com`).
+///
+/// ```
+/// use aliyun_sms::config::endpoint_for_region;
+///
+/// assert_eq!(endpoint_for_region("ap-southeast-1"), "https://dysmsapi.ap-southeast-1.aliyuncs.com");
+/// assert_eq!(endpoint_for_region("cn-hongkong"), "https://dysmsapi-xman.cn-hongkong.aliyuncs.com");
+/// assert_eq!(endpoint_for_region("cn-hangzhou"), "https://dysmsapi.aliyuncs.com");
+/// ```
+pub fn endpoint_for_region(region_id: &str) -> String {
+    match region_id {
+        "ap-southeast-1" | "ap-southeast-5" | "eu-central-1" | "us-east-1" => {
+            format!("https://dysmsapi.{region_id}.aliyuncs.com")
+        }
+        "cn-beijing" => "https://dysmsapi-proxy.cn-beijing.aliyuncs.com".to_owned(),
+        "cn-hongkong" => "https://dysmsapi-xman.cn-hongkong.aliyuncs.com".to_owned(),
+        _ => "https://dysmsapi.aliyuncs.com".to_owned(),
+    }
+}
+
+impl AliyunSmsConfig {
+    /// Loads and checks a config, with the warnings as data; credentials left out are read from
+    /// the process environment (see [`from_json`](Self::from_json)).
+    ///
+    /// `options` sets strict mode (every warning a problem), the size limit (1 MiB by default:
+    /// a longer text is refused before it is parsed) and how many problems are listed.
+    ///
+    /// ```
+    /// use aliyun_sms::AliyunSmsConfig;
+    /// use connector_kit::config::LoadOptions;
+    ///
+    /// let json = r#"{
+    ///     "accessKeyId": "LTAI5tExample", "accessKeySecret": "example-secret", "signName": "Logto",
+    ///     "templates": [
+    ///         { "usageType": "Register", "templateCode": "SMS_1" },
+    ///         { "usageType": "SignIn", "templateCode": "SMS_2" },
+    ///         { "usageType": "ForgotPassword", "templateCode": "SMS_3" },
+    ///         { "usageType": "Generic", "templateCode": "SMS_4" },
+    ///         { "usageType": "Test", "templateCode": "SMS_5" }
+    ///     ]
+    /// }"#;
+    /// let loaded = AliyunSmsConfig::load(json, &LoadOptions::default())?;
+    /// assert_eq!(loaded.config.templates.len(), 4);
+    /// assert!(loaded.warnings.to_string().starts_with("templates[4].usageType: `Test` is a deprecated usage type"));
+    ///
+    /// let err = AliyunSmsConfig::load(json, &LoadOptions::strict()).unwrap_err();
+    /// assert_eq!(err.paths().collect::<Vec<_>>(), ["templates[4].usageType"]);
+    /// # Ok::<(), aliyun_sms::ConfigError>(())
+    /// ```
+    pub fn load(json: &str, options: &LoadOptions) -> Result<Loaded<AliyunSmsConfig>, ConfigError> {
+        Self::load_with_env(json, options, |name| std::env::var(name).ok())
+    }
+
+    /// [`load`](Self::load) with the environment given as a function, for tests and for
+    /// services that keep secrets elsewhere.
+    pub fn load_with_env(
+        json: &str,
+        options: &LoadOptions,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Loaded<AliyunSmsConfig>, ConfigError> {
+        let mut findings = Findings::new(options);
+        let Some(parsed) = findings.parse_json(json) else {
+            return findings.finish(None);
+        };
+        // Every secret is known before anything is reported, a repeated key included.
+        for key in SECRET_FIELDS {
+            parsed
+                .values_of(key)
+                .for_each(|value| findings.add_secrets_in(value));
+        }
+        add_secrets_from_env(&mut findings, &parsed.value, &env);
+        findings.duplicate_keys(&parsed.duplicates, |path| {
+            matches!(path.first(), Some(PathSegment::Key(key)) if NOT_TWICE.contains(&key.as_str()))
+        });
+        walk(&parsed.value, findings, &env)
+    }
+}
+
+/// Loads a config that is already parsed (so repeated keys are gone already).
+pub(crate) fn load_value(
+    value: &Value,
+    options: &LoadOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded<AliyunSmsConfig>, ConfigError> {
+    let mut findings = Findings::new(options);
+    for key in SECRET_FIELDS {
+        if let Some(value) = value.get(key) {
+            findings.add_secrets_in(value);
+        }
+    }
+    add_secrets_from_env(&mut findings, value, env);
+    walk(value, findings, env)
+}
+
+/// The secret and token the environment supplies where the JSON leaves them out are secrets
+/// too (read whether or not they will be used: hiding one more value costs nothing).
+fn add_secrets_from_env(
+    findings: &mut Findings,
     value: &Value,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<AliyunSmsConfig, ConfigError> {
-    let mut walk = Walk::default();
-    let config = walk.config(value, env);
-    match config {
-        Some(config) if walk.problems.is_empty() => Ok(config),
-        _ => {
-            if walk.problems.is_empty() {
-                walk.problem("", "the config is incomplete");
+) {
+    for (key, variable) in [
+        ("accessKeySecret", ENV_ACCESS_KEY_SECRET),
+        ("securityToken", ENV_SECURITY_TOKEN),
+    ] {
+        if value.get(key).is_none_or(Value::is_null) {
+            if let Some(secret) = env(variable) {
+                findings.add_secrets_in(&Value::String(secret));
             }
-            Err(ConfigError {
-                problems: walk.problems,
-            })
         }
     }
 }
 
-#[derive(Default)]
-struct Walk {
-    problems: Vec<ConfigProblem>,
+fn walk(
+    value: &Value,
+    mut findings: Findings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded<AliyunSmsConfig>, ConfigError> {
+    let config = Walk {
+        findings: &mut findings,
+    }
+    .config(value, env);
+    findings.finish(config)
+}
+
+/// The config of a loader that returns no warnings: each is logged (`tracing`, WARN) once.
+pub(crate) fn logged(loaded: Loaded<AliyunSmsConfig>) -> AliyunSmsConfig {
+    for warning in loaded.warnings.iter() {
+        tracing::warn!(path = %warning.path, "Aliyun SMS config: {}", warning.message);
+    }
+    if loaded.warnings.omitted > 0 {
+        tracing::warn!(
+            "Aliyun SMS config: … and {} more warnings",
+            loaded.warnings.omitted
+        );
+    }
+    loaded.config
+}
+
+struct Walk<'f> {
+    findings: &'f mut Findings,
 }
 
 /// Where a credential came from, for messages.
@@ -70,9 +211,9 @@ enum Source {
     Env(&'static str),
 }
 
-impl Walk {
+impl Walk<'_> {
     fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(ConfigProblem::new(path, message));
+        self.findings.error(path, message);
     }
 
     fn config(
@@ -80,7 +221,14 @@ impl Walk {
         value: &Value,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Option<AliyunSmsConfig> {
-        let object = self.object(value, "", &FIELDS)?;
+        let Some(object) = value.as_object() else {
+            self.problem(
+                "",
+                format!("the config must be an object, found {}", type_name(value)),
+            );
+            return None;
+        };
+        self.findings.unknown_keys(object, "", &FIELDS);
 
         let (access_key_id, id_source) =
             self.credential(object, "accessKeyId", ENV_ACCESS_KEY_ID, env);
@@ -90,14 +238,17 @@ impl Walk {
             (None | Some(Value::Null), Source::Env(_)) => env(ENV_SECURITY_TOKEN)
                 .filter(|t| !t.is_empty())
                 .and_then(|t| {
-                    self.text(&t, "securityToken", &Source::Env(ENV_SECURITY_TOKEN))
+                    self.exact_text(&t, "securityToken", &Source::Env(ENV_SECURITY_TOKEN))
                         .then_some(t)
                 })
                 .map(SecretString::from),
             (None | Some(Value::Null), Source::Json) => None,
-            (Some(v), _) => self.string(v, "securityToken").map(SecretString::from),
+            (Some(v), _) => self
+                .exact_string(v, "securityToken")
+                .map(SecretString::from),
         };
         if let Some(id) = &access_key_id {
+            self.sent_in_clear(id, "accessKeyId");
             self.charset(
                 id,
                 "accessKeyId",
@@ -113,22 +264,24 @@ impl Walk {
                 "must hold only visible ASCII characters, as STS tokens do (no spaces or line breaks)",
             );
         }
-        let sign_name = self.required(object, "signName", Self::string);
+        let sign_name = self.required(object, "signName", Self::trimmed);
         let templates = self.required(object, "templates", Self::templates);
         let strict_phone_region_number_check =
             self.optional(object, "strictPhoneRegionNumberCheck", false, Self::boolean);
-        let endpoint = self.optional(
-            object,
-            "endpoint",
-            DEFAULT_ENDPOINT.to_owned(),
-            Self::endpoint,
-        );
         let region_id = self.optional(
             object,
             "regionId",
             DEFAULT_REGION_ID.to_owned(),
             Self::region_id,
         );
+        // Left out, the endpoint is the one Alibaba's SDKs use for the region.
+        let endpoint = match object.get("endpoint") {
+            Some(value) => self.endpoint(value, "endpoint"),
+            None => region_id.as_deref().map(endpoint_for_region),
+        }
+        // Also the one picked for the region, as `validate` checks it (found by the fuzzer: a
+        // token that is part of a regional host name).
+        .filter(|endpoint| self.sent_in_clear(endpoint, "endpoint"));
         let signature_version = self.optional(
             object,
             "signatureVersion",
@@ -172,7 +325,7 @@ impl Walk {
         })
     }
 
-    /// An object, with a problem for each key not in `fields`.
+    /// An object; each key not in `fields` is ignored with a warning.
     fn object<'v>(
         &mut self,
         value: &'v Value,
@@ -180,22 +333,13 @@ impl Walk {
         fields: &[&str],
     ) -> Option<&'v Map<String, Value>> {
         let Some(object) = value.as_object() else {
-            let subject = if path.is_empty() {
-                "the config must be"
-            } else {
-                "expected"
-            };
             self.problem(
                 path,
-                format!("{subject} an object, found {}", type_name(value)),
+                format!("expected an object, found {}", type_name(value)),
             );
             return None;
         };
-        for key in object.keys() {
-            if !fields.contains(&key.as_str()) {
-                self.problem(join(path, key), unknown_field(key, fields));
-            }
-        }
+        self.findings.unknown_keys(object, path, fields);
         Some(object)
     }
 
@@ -236,12 +380,12 @@ impl Walk {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> (Option<String>, Source) {
         if let Some(value) = object.get(key) {
-            return (self.string(value, key), Source::Json);
+            return (self.exact_string(value, key), Source::Json);
         }
         let source = Source::Env(variable);
         match env(variable).filter(|v| !v.is_empty()) {
             Some(v) => {
-                let ok = self.text(&v, key, &source);
+                let ok = self.exact_text(&v, key, &source);
                 (ok.then_some(v), source)
             }
             None => {
@@ -254,10 +398,10 @@ impl Walk {
         }
     }
 
-    /// A non-empty string without surrounding white space. The message never shows the value.
-    fn string(&mut self, value: &Value, path: &str) -> Option<String> {
+    /// A credential: a string, used exactly as it is. The message never shows the value.
+    fn exact_string(&mut self, value: &Value, path: &str) -> Option<String> {
         match value {
-            Value::String(s) if self.text(s, path, &Source::Json) => Some(s.clone()),
+            Value::String(s) if self.exact_text(s, path, &Source::Json) => Some(s.clone()),
             Value::String(_) => None,
             other => {
                 self.problem(
@@ -269,8 +413,10 @@ impl Walk {
         }
     }
 
-    /// Whether `text` is usable as a setting; records why not.
-    fn text(&mut self, text: &str, path: &str, source: &Source) -> bool {
+    /// Whether `text` is usable as a credential; records why not. Surrounding white space is
+    /// an error, not trimmed: it would be signed as part of the value, and Aliyun answers with
+    /// a signature mismatch that says nothing of it.
+    fn exact_text(&mut self, text: &str, path: &str, source: &Source) -> bool {
         let from = match source {
             Source::Json => String::new(),
             Source::Env(variable) => format!(" (from the {variable} environment variable)"),
@@ -284,9 +430,80 @@ impl Walk {
                 format!("has white space at the start or end{from}; remove it"),
             );
             false
+        } else if find_control_or_invisible(text).is_some() {
+            self.problem(
+                path,
+                format!("holds a control or invisible character{from}; remove it"),
+            );
+            false
         } else {
             true
         }
+    }
+
+    /// A sign name or template code: a string, trimmed with a warning (Aliyun's sign names
+    /// and template codes never hold white space, so a padded one is a pasting slip), and
+    /// refused when empty or when it holds a control or invisible character.
+    fn trimmed(&mut self, value: &Value, path: &str) -> Option<String> {
+        let Value::String(text) = value else {
+            self.problem(
+                path,
+                format!("expected a string, found {}", type_name(value)),
+            );
+            return None;
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            self.problem(path, "must not be empty");
+            return None;
+        }
+        if !self.sent_in_clear(trimmed, path) {
+            return None;
+        }
+        if let Some((at, c)) = find_control_or_invisible(trimmed) {
+            self.problem(
+                path,
+                format!(
+                    "holds `{}` (character {}): control and invisible characters cannot be sent",
+                    escape(&c.to_string()),
+                    at + 1
+                ),
+            );
+            return None;
+        }
+        if trimmed.len() < text.len() {
+            let start = &text[..text.len() - text.trim_start().len()];
+            let end = &text[text.trim_end().len()..];
+            let removed = match (start.is_empty(), end.is_empty()) {
+                (false, true) => format!("`{}` at the start", code_points(start)),
+                (true, false) => format!("`{}` at the end", code_points(end)),
+                _ => format!(
+                    "`{}` at the start and `{}` at the end",
+                    code_points(start),
+                    code_points(end)
+                ),
+            };
+            self.findings.warn(
+                path,
+                format!("white space around the value ({removed})"),
+                "removed, since Aliyun's sign names and template codes never contain any",
+            );
+        }
+        Some(trimmed.to_owned())
+    }
+
+    /// Records a problem when `text`, which requests carry in clear, holds a secret: a value
+    /// pasted into the wrong field would send the secret to Aliyun (and into any log of the
+    /// request) and could never work.
+    fn sent_in_clear(&mut self, text: &str, path: &str) -> bool {
+        if self.findings.holds_secret(text) {
+            self.problem(
+                path,
+                "holds the AccessKey secret or the STS token, which would be sent in clear: check that the right value is in this field",
+            );
+            return false;
+        }
+        true
     }
 
     /// Records `message` when a byte of `text` is not `allowed`. Never shows the text.
@@ -306,9 +523,11 @@ impl Walk {
         })
     }
 
+    /// A whole number in `range`; one written `1e3` or `1000.0` is the whole number 1000, as it
+    /// is to JSON Schema and JavaScript.
     fn number(&mut self, value: &Value, path: &str, range: RangeInclusive<u32>) -> Option<u32> {
         let (min, max) = (range.start(), range.end());
-        if !value.is_number() {
+        let Value::Number(number) = value else {
             self.problem(
                 path,
                 format!(
@@ -317,22 +536,33 @@ impl Walk {
                 ),
             );
             return None;
-        }
-        let number = value
-            .as_u64()
+        };
+        let whole = number.as_u64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(f))
+                .map(|f| f as u64)
+        });
+        let found = whole
             .and_then(|n| u32::try_from(n).ok())
             .filter(|n| range.contains(n));
-        if number.is_none() {
+        if found.is_none() {
+            let shown = match number.as_f64() {
+                Some(f) if number.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => {
+                    format!("{f:.0}")
+                }
+                _ => number.to_string(),
+            };
             self.problem(
                 path,
-                format!("must be a whole number from {min} to {max}, found {value}"),
+                format!("must be a whole number from {min} to {max}, found {shown}"),
             );
         }
-        number
+        found
     }
 
     fn endpoint(&mut self, value: &Value, path: &str) -> Option<String> {
-        let endpoint = self.string(value, path)?;
+        let endpoint = self.exact_string(value, path)?;
         match endpoint::parse(&endpoint) {
             Ok(_) => Some(endpoint),
             Err(message) => {
@@ -343,7 +573,10 @@ impl Walk {
     }
 
     fn region_id(&mut self, value: &Value, path: &str) -> Option<String> {
-        let region = self.string(value, path)?;
+        let region = self.exact_string(value, path)?;
+        if !self.sent_in_clear(&region, path) {
+            return None;
+        }
         let well_formed = region
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
@@ -364,7 +597,7 @@ impl Walk {
             Some("v3") => Some(SignatureVersion::V3),
             _ => {
                 let found = match value {
-                    Value::String(s) => format!("`{s}`"),
+                    Value::String(s) => self.findings.echo(s),
                     other => type_name(other).to_owned(),
                 };
                 self.problem(path, format!("expected \"v1\" or \"v3\", found {found}"));
@@ -373,6 +606,8 @@ impl Walk {
         }
     }
 
+    /// The templates Logto would use: an entry it would ignore is left out, with a warning
+    /// ([`logto_templates`]).
     fn templates(&mut self, value: &Value, path: &str) -> Option<Vec<TemplateConfig>> {
         let Some(items) = value.as_array() else {
             self.problem(
@@ -381,84 +616,32 @@ impl Walk {
             );
             return None;
         };
+        let usages = logto_templates::usage_types(items, path, self.findings);
         let mut templates = Vec::with_capacity(items.len());
-        let mut all_valid = true;
-        // (index in `items`, usage type) of every entry whose usage type could be read.
-        let mut usages: Vec<(usize, UsageType)> = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            let (usage, template) = self.template(item, &format!("{path}[{index}]"));
-            if let Some(usage) = usage {
-                usages.push((index, usage));
-            }
-            match template {
-                Some(template) => templates.push(template),
-                None => all_valid = false,
-            }
-        }
-
-        let problems =
-            TemplateSet::<()>::check(usages.iter().map(|&(_, u)| u), &UsageType::REQUIRED);
-        if !problems.missing.is_empty() {
-            let names: Vec<_> = problems.missing.iter().map(|u| u.as_str()).collect();
-            self.problem(
-                path,
-                format!(
-                    "UsageType ({}) should be provided in templates.",
-                    names.join(", ")
-                ),
-            );
-        }
-        for duplicate in problems.duplicates {
-            let (Some(&(first, _)), Some(&(again, _))) =
-                (usages.get(duplicate.first), usages.get(duplicate.again))
-            else {
-                continue;
+        let mut complete = true;
+        for (index, (item, usage)) in items.iter().zip(usages).enumerate() {
+            let usage = match usage {
+                Usage::Ignored => continue,
+                Usage::Use(usage) => Some(usage),
+                Usage::Invalid => None,
             };
-            self.problem(
-                format!("{path}[{again}].usageType"),
-                format!(
-                    "{} already has a template ({path}[{first}]); each usage type may have only one",
-                    duplicate.usage_type
-                ),
-            );
+            match self.template(item, &format!("{path}[{index}]"), usage) {
+                Some(template) => templates.push(template),
+                None => complete = false,
+            }
         }
-        all_valid.then_some(templates)
+        complete.then_some(templates)
     }
 
-    /// One template; its usage type is returned even when another key is wrong, so that
-    /// duplicates and missing usage types are still found.
+    /// One template whose usage type was read already (`None`: it is wrong, and reported);
+    /// the rest is checked either way, so that every problem is found at once.
     fn template(
         &mut self,
         value: &Value,
         path: &str,
-    ) -> (Option<UsageType>, Option<TemplateConfig>) {
-        let Some(object) = self.object(value, path, &TEMPLATE_FIELDS) else {
-            return (None, None);
-        };
-        let usage_path = join(path, "usageType");
-        let usage_type = match object.get("usageType") {
-            None => {
-                self.problem(usage_path, "is required");
-                None
-            }
-            Some(Value::String(name)) => match name.parse::<UsageType>() {
-                Ok(usage) => Some(usage),
-                Err(e) => {
-                    self.problem(usage_path, e.to_string());
-                    None
-                }
-            },
-            Some(other) => {
-                self.problem(
-                    usage_path,
-                    format!(
-                        "expected a usage type name such as \"SignIn\", found {}",
-                        type_name(other)
-                    ),
-                );
-                None
-            }
-        };
+        usage_type: Option<UsageType>,
+    ) -> Option<TemplateConfig> {
+        let object = self.object(value, path, &TEMPLATE_FIELDS)?;
         let code_path = join(path, "templateCode");
         let template_code = match object.get("templateCode") {
             None => {
@@ -485,24 +668,20 @@ impl Walk {
                 known.map(Some)
             }
         };
-        let template = match (usage_type, template_code, legacy_type) {
-            (Some(usage_type), Some(template_code), Some(legacy_type)) => Some(TemplateConfig {
-                usage_type,
-                template_code,
-                legacy_type,
-            }),
-            _ => None,
-        };
-        (usage_type, template)
+        Some(TemplateConfig {
+            usage_type: usage_type?,
+            template_code: template_code?,
+            legacy_type: legacy_type?,
+        })
     }
 
     fn template_code(&mut self, value: &Value, path: &str) -> Option<TemplateCode> {
         match value {
-            Value::String(_) => self.string(value, path).map(TemplateCode::Single),
+            Value::String(_) => self.trimmed(value, path).map(TemplateCode::Single),
             Value::Object(_) => {
                 let object = self.object(value, path, &REGIONAL_CODE_FIELDS)?;
                 let mut code = |key: &str| match object.get(key) {
-                    Some(value) => self.string(value, &join(path, key)),
+                    Some(value) => self.trimmed(value, &join(path, key)),
                     None => {
                         self.problem(
                             join(path, key),
@@ -532,6 +711,13 @@ impl Walk {
     }
 }
 
+/// White space written as code points, `\u{20}\u{a}`: the only way to show it.
+fn code_points(text: &str) -> String {
+    text.chars()
+        .map(|c| format!("\\u{{{:x}}}", u32::from(c)))
+        .collect()
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_owned()
@@ -540,84 +726,42 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// `unknown field; did you mean `accessKeyId`?`, or the list of valid names.
-fn unknown_field(key: &str, fields: &[&str]) -> String {
-    let squash = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !matches!(c, '_' | '-' | ' '))
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let wanted = squash(key);
-    let suggestion = fields
-        .iter()
-        .map(|field| (edit_distance(&wanted, &squash(field)), field))
-        .filter(|&(distance, field)| distance <= 2.max(field.len() / 4))
-        .min_by_key(|&(distance, _)| distance);
-    match suggestion {
-        Some((_, field)) => format!("unknown field; did you mean `{field}`?"),
-        None => format!("unknown field; expected one of: {}", fields.join(", ")),
-    }
-}
-
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                diagonal
-            } else {
-                1 + diagonal.min(above).min(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn suggestions_for_misspelt_keys() {
-        for (key, expected) in [
-            ("accesKeyId", "did you mean `accessKeyId`?"),
-            ("access_key_secret", "did you mean `accessKeySecret`?"),
-            ("SignName", "did you mean `signName`?"),
-            ("template", "did you mean `templates`?"),
-            ("timeout", "did you mean `timeoutMs`?"),
+    fn endpoints_by_region_are_the_sdks() {
+        for (region, endpoint) in [
             (
-                "strictPhoneRegionCheck",
-                "did you mean `strictPhoneRegionNumberCheck`?",
+                "ap-southeast-1",
+                "https://dysmsapi.ap-southeast-1.aliyuncs.com",
             ),
-            ("foo", "expected one of: accessKeyId, accessKeySecret"),
+            (
+                "ap-southeast-5",
+                "https://dysmsapi.ap-southeast-5.aliyuncs.com",
+            ),
+            ("eu-central-1", "https://dysmsapi.eu-central-1.aliyuncs.com"),
+            ("us-east-1", "https://dysmsapi.us-east-1.aliyuncs.com"),
+            (
+                "cn-beijing",
+                "https://dysmsapi-proxy.cn-beijing.aliyuncs.com",
+            ),
+            (
+                "cn-hongkong",
+                "https://dysmsapi-xman.cn-hongkong.aliyuncs.com",
+            ),
+            ("cn-hangzhou", "https://dysmsapi.aliyuncs.com"),
+            ("cn-shanghai", "https://dysmsapi.aliyuncs.com"),
+            ("ap-northeast-1", "https://dysmsapi.aliyuncs.com"),
         ] {
-            let message = unknown_field(key, &FIELDS);
-            assert!(message.contains(expected), "{key}: {message}");
+            assert_eq!(endpoint_for_region(region), endpoint, "{region}");
+            assert!(endpoint::parse(endpoint).is_ok());
         }
     }
 
     #[test]
-    fn edit_distances() {
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("短信", "短信"), 0);
+    fn white_space_is_shown_as_code_points() {
+        assert_eq!(code_points(" \n\u{3000}"), r"\u{20}\u{a}\u{3000}");
     }
 }

@@ -10,8 +10,8 @@ use aliyun_sms::config::{
     DEFAULT_TIMEOUT_MS,
 };
 use aliyun_sms::{
-    AliyunSmsConfig, AliyunSmsConnector, ConfigError, SecretString, SignatureVersion, TemplateCode,
-    TemplateConfig,
+    AliyunSmsConfig, AliyunSmsConnector, ConfigError, LoadOptions, SecretString, SignatureVersion,
+    TemplateCode, TemplateConfig,
 };
 use connector_kit::{ErrorKind, UsageType};
 use serde_json::{Value, json};
@@ -22,6 +22,11 @@ fn no_env(_: &str) -> Option<String> {
 
 fn load(json: &str) -> Result<AliyunSmsConfig, ConfigError> {
     AliyunSmsConfig::from_json_with_env(json, no_env)
+}
+
+/// [`load`] in strict mode: what would be a warning is a problem too.
+fn load_strict(json: &str) -> Result<AliyunSmsConfig, ConfigError> {
+    AliyunSmsConfig::load_with_env(json, &LoadOptions::strict(), no_env).map(|loaded| loaded.config)
 }
 
 /// A valid config with `changes` applied (a `null` change removes the key).
@@ -123,7 +128,8 @@ fn logtos_console_default_with_every_usage_type_and_legacy_type_loads() {
     assert_eq!(config.templates[6].legacy_type, Some(6));
 }
 
-/// Each bad config and every problem it must produce: (path, part of the message).
+/// Each bad config and every problem it must produce in strict mode (where what would be a
+/// warning is a problem too): (path, part of the message).
 #[test]
 fn every_problem_is_reported_with_its_path() {
     let valid_names = UsageType::ALL.map(UsageType::as_str).join(", ");
@@ -140,7 +146,7 @@ fn every_problem_is_reported_with_its_path() {
             "misspelt key and so a missing one",
             with(json!({"accessKeyId": null, "accesKeyId": "LTAI"})),
             vec![
-                ("accesKeyId", "unknown field; did you mean `accessKeyId`?"),
+                ("accesKeyId", "unknown field (did you mean `accessKeyId`?)"),
                 (
                     "accessKeyId",
                     "is required: set it here, or leave it out and set the ALIBABA_CLOUD_ACCESS_KEY_ID environment variable",
@@ -152,7 +158,7 @@ fn every_problem_is_reported_with_its_path() {
             with(json!({"color": "red"})),
             vec![(
                 "color",
-                "unknown field; expected one of: accessKeyId, accessKeySecret, securityToken",
+                "unknown field (expected one of: accessKeyId, accessKeySecret, securityToken",
             )],
         ),
         (
@@ -180,7 +186,10 @@ fn every_problem_is_reported_with_its_path() {
             with(json!({"accessKeyId": "LTAI,5t=x", "securityToken": "line\nbreak"})),
             vec![
                 ("accessKeyId", "must hold only letters, digits"),
-                ("securityToken", "must hold only visible ASCII characters"),
+                (
+                    "securityToken",
+                    "holds a control or invisible character; remove it",
+                ),
             ],
         ),
         (
@@ -247,7 +256,7 @@ fn every_problem_is_reported_with_its_path() {
             vec![
                 (
                     "templates[0].usageType",
-                    "unknown usage type `signin`; expected one of: ",
+                    "unknown usage type `signin`; did you mean `SignIn`? (valid usage types: ",
                 ),
                 ("templates[0].usageType", &valid_names),
                 ("templates[1].templateCode", "must not be empty"),
@@ -257,13 +266,13 @@ fn every_problem_is_reported_with_its_path() {
                 ),
                 (
                     "templates[3].templatecode",
-                    "unknown field; did you mean `templateCode`?",
+                    "unknown field (did you mean `templateCode`?)",
                 ),
                 ("templates[3].templateCode", "is required"),
                 ("templates[4]", "expected an object, found a string"),
                 (
                     "templates[5].templateCode.hk",
-                    "unknown field; expected one of: china, overseas",
+                    "unknown field (expected one of: china, overseas)",
                 ),
                 (
                     "templates[5].usageType",
@@ -299,7 +308,7 @@ fn every_problem_is_reported_with_its_path() {
                 ),
                 (
                     "templates[2].usageType",
-                    "SignIn already has a template (templates[0]); each usage type may have only one",
+                    "SignIn already has a template (templates[0]); refused in strict mode",
                 ),
                 (
                     "templates[3].usageType",
@@ -384,7 +393,7 @@ fn every_problem_is_reported_with_its_path() {
         ),
     ];
     for (name, json, expected) in cases {
-        let err = load(&json).expect_err(name);
+        let err = load_strict(&json).expect_err(name);
         let mut problems: Vec<(String, String)> = err
             .problems
             .iter()
@@ -411,10 +420,11 @@ fn every_problem_is_reported_with_its_path() {
 
 #[test]
 fn display_lists_every_problem_one_per_line() {
-    let err = load(&with(json!({"signName": "", "maxAttempts": 0, "extra": 1}))).unwrap_err();
+    let err =
+        load_strict(&with(json!({"signName": "", "maxAttempts": 0, "extra": 1}))).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "extra: unknown field; expected one of: accessKeyId, accessKeySecret, securityToken, signName, templates, strictPhoneRegionNumberCheck, endpoint, regionId, signatureVersion, connectTimeoutMs, timeoutMs, maxAttempts\n\
+        "extra: unknown field (expected one of: accessKeyId, accessKeySecret, securityToken, signName, templates, strictPhoneRegionNumberCheck, endpoint, regionId, signatureVersion, connectTimeoutMs, timeoutMs, maxAttempts); refused in strict mode\n\
          signName: must not be empty\n\
          maxAttempts: must be a whole number from 1 to 10, found 0"
     );

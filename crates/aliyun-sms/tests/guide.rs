@@ -13,11 +13,12 @@ mod send_code;
 use aliyun_sms::AliyunSmsConnector;
 use aliyun_sms_emulator::{EmulatorConfig, Limits};
 
-const EXAMPLES: [&str; 4] = [
+const EXAMPLES: [&str; 5] = [
     "quickstart.rs",
     "send_code.rs",
     "check_delivery.rs",
     "own_http_client.rs",
+    "load_config.rs",
 ];
 const GUIDES: [&str; 2] = ["aliyun-sms.md", "aliyun-sms.zh-CN.md"];
 

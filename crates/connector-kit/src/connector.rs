@@ -235,6 +235,12 @@ pub struct Receipt {
     pub message_id: Option<String>,
     /// The provider's id for the request, for its support desk.
     pub request_id: Option<String>,
+    /// Which provider sent it, when a [`Failover`](crate::Failover) or a
+    /// [`Router`](crate::Router) chose among several: the name it has there.
+    pub provider: Option<String>,
+    /// The providers a [`Failover`](crate::Failover) tried before the one that sent it, each
+    /// with its error, in order (none of them sent the message).
+    pub tried_before: Vec<(String, ConnectorError)>,
 }
 
 impl Receipt {
@@ -252,6 +258,12 @@ impl Receipt {
     /// Sets the provider's id for the request.
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Sets which provider sent it.
+    pub fn with_provider(mut self, provider: impl Into<String>) -> Self {
+        self.provider = Some(provider.into());
         self
     }
 }

@@ -41,6 +41,9 @@ pub enum ErrorKind {
     /// The connector cannot do what was asked (e.g. a delivery lookup its provider does not
     /// offer); nothing was sent.
     Unsupported,
+    /// The provider is not being tried for now: a circuit breaker took it out after repeated
+    /// failures, until [`ConnectorError::retry_after`]. Nothing was sent.
+    Unavailable,
     /// The provider's answer could not be understood.
     InvalidResponse,
     /// No answer in time. Unless said otherwise, the message may have been sent.
@@ -54,7 +57,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::InvalidConfig,
         ErrorKind::InvalidRequest,
         ErrorKind::TemplateNotFound,
@@ -65,6 +68,7 @@ impl ErrorKind {
         ErrorKind::Rejected,
         ErrorKind::Blocked,
         ErrorKind::Unsupported,
+        ErrorKind::Unavailable,
         ErrorKind::InvalidResponse,
         ErrorKind::Timeout,
         ErrorKind::Transport,
@@ -84,6 +88,7 @@ impl ErrorKind {
             ErrorKind::Rejected => "rejected",
             ErrorKind::Blocked => "blocked",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Unavailable => "unavailable",
             ErrorKind::InvalidResponse => "invalid_response",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Transport => "transport",
@@ -121,6 +126,20 @@ impl ErrorKind {
                 | ErrorKind::Unsupported
         )
     }
+
+    /// Whether an error of this kind is about the provider, or this connector's setup for it,
+    /// rather than about the message or the caller's policy: its network, its limits and
+    /// quotas, its account and credentials, its config and templates, its capabilities, its
+    /// answers. Another provider may send the same message. Not for
+    /// [`InvalidRequest`](Self::InvalidRequest) (a bad number or parameters are bad
+    /// everywhere), [`Rejected`](Self::Rejected) (the content was refused) or
+    /// [`Blocked`](Self::Blocked) (a policy said no: going around it defeats it).
+    pub const fn is_provider_specific(self) -> bool {
+        !matches!(
+            self,
+            ErrorKind::InvalidRequest | ErrorKind::Rejected | ErrorKind::Blocked
+        )
+    }
 }
 
 impl fmt::Display for ErrorKind {
@@ -148,11 +167,15 @@ impl fmt::Display for ErrorKind {
 ///   ([`SmsConnector::lookup_delivery`](crate::SmsConnector::lookup_delivery)).
 /// - [`is_transient`](Self::is_transient): the failure passes by itself, so the same message
 ///   may succeed later with nothing changed: retryable errors, throttles
-///   ([`RateLimited`](ErrorKind::RateLimited)), timeouts, network failures, and any error that
+///   ([`RateLimited`](ErrorKind::RateLimited)), a provider's cool-down
+///   ([`Unavailable`](ErrorKind::Unavailable)), timeouts, network failures, and any error that
 ///   says when to try again ([`retry_after`](Self::retry_after)).
 /// - [`is_permanent`](Self::is_permanent): nothing was sent and the message will not succeed
 ///   as it is: neither transient nor of unknown outcome. A quota, an account, a policy, the
 ///   config or the message must change first.
+/// - [`may_succeed_elsewhere`](Self::may_succeed_elsewhere): nothing was sent and another
+///   provider may send the message; what failover moves on by (`docs/routing-and-failover.md`
+///   has its table).
 ///
 /// Their truth table, for errors as connectors make them (`new(kind)` plus the flags in the
 /// first column); `tests/error_predicates.rs` checks it row by row:
@@ -165,6 +188,7 @@ impl fmt::Display for ErrorKind {
 /// | `QuotaExceeded`, `Blocked` with `retry_after` | no | no | yes | no |
 /// | `RateLimited` (a per-number or per-account limit) | no | no | yes | no |
 /// | `RateLimited`, retryable (throttled before processing) | yes | no | yes | no |
+/// | `Unavailable` (a circuit breaker's cool-down) | no | no | yes | no |
 /// | `Rejected`, retryable (e.g. a reused nonce) | yes | no | yes | no |
 /// | `Credentials`, retryable (e.g. a clock to re-sign with) | yes | no | yes | no |
 /// | `Transport` | no | no | yes | no |
@@ -352,13 +376,27 @@ impl ConnectorError {
             || self.0.retry_after.is_some()
             || matches!(
                 self.0.kind,
-                ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Transport
+                ErrorKind::RateLimited
+                    | ErrorKind::Unavailable
+                    | ErrorKind::Timeout
+                    | ErrorKind::Transport
             )
     }
 
     /// Whether nothing was sent and the message will not succeed as it is.
     pub fn is_permanent(&self) -> bool {
         !self.is_transient() && !self.0.outcome_unknown
+    }
+
+    /// Whether another provider may send this message: nothing was sent (the outcome is
+    /// known), and the cause lies with this provider ([`ErrorKind::is_provider_specific`]) or
+    /// the provider refused the request before processing it ([`is_retryable`](Self::is_retryable)).
+    /// What a [`Failover`](crate::Failover) moves to its next provider on; never true for an
+    /// invalid number or parameters, refused content, a policy's refusal, or an unknown outcome.
+    pub fn may_succeed_elsewhere(&self) -> bool {
+        !self.0.outcome_unknown
+            && (self.0.kind.is_provider_specific()
+                || (self.is_retryable() && !self.0.kind.needs_change()))
     }
 
     /// What in this error contradicts itself, if anything: a bug of the connector that made it.
@@ -465,6 +503,8 @@ impl PartialEq for ConnectorError {
             && self.0.retry_after == other.0.retry_after
     }
 }
+
+impl Eq for ConnectorError {}
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
+pub mod config;
 mod connector;
 mod delivery;
 mod error;
@@ -10,6 +11,7 @@ mod phone;
 mod recording;
 mod registry;
 mod retry;
+mod routing;
 mod secret;
 mod template;
 mod usage;
@@ -24,6 +26,11 @@ pub use phone::{MAX_DIGITS, MIN_DIGITS, PhoneNumber, PhoneNumberError};
 pub use recording::{RECORDING_METADATA, RecordingConnector};
 pub use registry::{ConnectorFactory, DuplicateConnectorId, Registry};
 pub use retry::{Backoff, RetryPolicy};
+pub use routing::{
+    AfterError, Attempt, BreakerPolicy, BreakerState, CircuitBreaker, FAILOVER_METADATA, Failover,
+    FailoverReport, GENERATED_REFERENCE_LEN, ROUTER_METADATA, ROUTING_METADATA, Router, Routing,
+    RoutingFactory, SettlePolicy, Settlement, Sleep, SleepFuture,
+};
 pub use secret::{REDACTED, Redactor, SecretString};
 pub use template::{DuplicateUsageType, TemplateSet, TemplateSetError};
 pub use usage::{UnknownUsageType, UsageType};

@@ -224,12 +224,17 @@ impl RetryPolicy {
 /// from the OS random source, a fresh key for every draw): no random-number crate needed for
 /// spreading retries.
 fn jitter() -> f64 {
+    let bits = random_u64() >> 11;
+    bits as f64 / (1u64 << 53) as f64
+}
+
+/// 64 random bits from the standard library's randomly keyed hasher (a fresh key for every
+/// draw): for jitter, and for the references a failover gives messages without one.
+pub(crate) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
-    let bits = std::collections::hash_map::RandomState::new()
+    std::collections::hash_map::RandomState::new()
         .build_hasher()
         .finish()
-        >> 11;
-    bits as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]

@@ -52,6 +52,10 @@ fn rows() -> Vec<(&'static str, Vec<ConnectorError>)> {
             vec![new(RateLimited).with_retryable(true)],
         ),
         (
+            "`Unavailable` (a circuit breaker's cool-down)",
+            vec![new(Unavailable), new(Unavailable).with_retry_after(window)],
+        ),
+        (
             "`Rejected`, retryable (e.g. a reused nonce)",
             vec![new(Rejected).with_retryable(true)],
         ),

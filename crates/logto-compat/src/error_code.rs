@@ -101,7 +101,8 @@ mod tests {
                 | ErrorKind::Rejected
                 | ErrorKind::Timeout
                 | ErrorKind::Transport
-                | ErrorKind::OutcomeUnknown => "general",
+                | ErrorKind::OutcomeUnknown
+                | ErrorKind::Unavailable => "general",
                 other => panic!("{other} is new: give it a Logto code"),
             };
             let error = ConnectorError::new(kind, "x");

@@ -1,17 +1,28 @@
-//! The config loader: bytes → `AliyunSmsConfig::from_json_with_env`.
+//! The config loader: bytes → `AliyunSmsConfig::load_with_env`, lenient and strict.
 //!
-//! - never panics, with no environment and with an environment that supplies credentials;
-//! - an error lists at least one problem;
-//! - an error never depends on the *content* of `accessKeySecret` / `securityToken` (the same
-//!   JSON with those values masked gives the same problems): messages never repeat a secret;
-//! - an accepted config builds a `RequestBuilder` (no panic, no error), survives
-//!   `to_json_exposing_secrets` → `from_json_with_env` unchanged, and builds a signed SendSms
-//!   request for a mainland and an overseas number, for a usage type with its own template and
-//!   one that falls back to `Generic`.
+//! - never panics, with no environment and with one that supplies credentials;
+//! - strict mode accepts exactly what the lenient mode accepts without a warning, and the same
+//!   config;
+//! - an error lists at least one problem; no list is longer than `max_problems`, and with a
+//!   smaller `max_problems` the same number of problems is found (listed plus counted);
+//! - oversized input: with the size limit one byte under the input's length, the input is
+//!   refused with the size problem alone, whatever it holds;
+//! - repeated keys: a credential or `templates` given twice (at any depth under them) is
+//!   always a problem at its path;
+//! - no path or message holds a control or invisible character (echoed values are escaped), nor
+//!   any value given to `accessKeySecret` or `securityToken` (4 characters or more), wherever in
+//!   the input it appears;
+//! - an accepted config builds a `RequestBuilder` (no panic, no error), loads again in strict
+//!   mode from `to_json_exposing_secrets` unchanged, and builds a signed SendSms request for a
+//!   mainland and an overseas number, for a usage type with its own template and one that falls
+//!   back to `Generic`.
 
 use crate::{FIXED_NONCE, fixed_time, text_of};
 use aliyun_sms::config::{ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN};
-use aliyun_sms::{AliyunSmsConfig, ConfigError, RequestBuilder};
+use aliyun_sms::{
+    AliyunSmsConfig, ConfigError, ConfigProblem, LoadOptions, Loaded, RequestBuilder,
+};
+use connector_kit::config::{PathSegment, REDACTED, find_control_or_invisible, parse_json};
 use connector_kit::{PhoneNumber, SmsMessage, UsageType};
 use serde_json::Value;
 
@@ -24,22 +35,157 @@ fn env(name: &str) -> Option<String> {
     }
 }
 
-fn check_error(error: &ConfigError) {
-    assert!(!error.problems.is_empty(), "a ConfigError without problems");
-    let _ = error.to_string();
-    let _ = connector_kit::ConnectorError::from(error.clone()).to_string();
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+/// The keys the loader knows: a secret that is one of these (or part of one) is cut from
+/// messages, but paths made of known keys keep them.
+const VOCABULARY: &str = "accessKeyId accessKeySecret securityToken signName templates \
+     strictPhoneRegionNumberCheck endpoint regionId signatureVersion connectTimeoutMs timeoutMs \
+     maxAttempts usageType templateCode type china overseas";
+
+/// Whether `secret` is part of the redaction marker, or made of nothing but known keys, digits,
+/// punctuation and white space: such
+/// a string shows up in paths and messages by their structure alone (`accessKeySecret:`,
+/// `templates[1]`), whatever the input holds.
+fn structural(secret: &str) -> bool {
+    // A piece of the marker that replaces secrets (found by libFuzzer: a secret `** re`).
+    if REDACTED.contains(secret) {
+        return true;
+    }
+    let mut rest = secret.to_owned();
+    for word in VOCABULARY.split_whitespace() {
+        rest = rest.replace(word, "");
+    }
+    rest.chars()
+        .all(|c| c.is_ascii_punctuation() || c.is_ascii_digit() || c.is_whitespace())
+}
+
+/// `text` with the redaction marker and each known key replaced by `\u{1}`, longest first: what
+/// is left of a path or a message is what the input wrote (found by libFuzzer: a secret `es[1].usag` spans
+/// `templates[1].usageType`).
+fn without_known_keys(text: &str) -> String {
+    let mut words: Vec<&str> = VOCABULARY.split_whitespace().collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    words
+        .iter()
+        .fold(text.replace(REDACTED, "\u{1}"), |text, word| {
+            text.replace(word, "\u{1}")
+        })
+}
+
+/// Every string given to a secret field, at any depth, with duplicates included; with
+/// `from_env`, the environment's secret and token where the JSON leaves them out (the loader
+/// reads them then).
+fn secrets_in(text: &str, from_env: bool) -> Vec<String> {
+    fn collect(value: &Value, into: &mut Vec<String>) {
+        match value {
+            Value::String(s) => into.extend([s.clone(), s.trim().to_owned()]),
+            Value::Array(items) => items.iter().for_each(|v| collect(v, into)),
+            Value::Object(object) => object.iter().for_each(|(k, v)| {
+                into.push(k.clone());
+                collect(v, into);
+            }),
+            _ => {}
+        }
+    }
+    let mut secrets = Vec::new();
+    match parse_json(text.strip_prefix('\u{feff}').unwrap_or(text)) {
+        Ok(parsed) => {
+            for (key, variable) in [
+                ("accessKeySecret", ENV_ACCESS_KEY_SECRET),
+                ("securityToken", ENV_SECURITY_TOKEN),
+            ] {
+                parsed.values_of(key).for_each(|v| collect(v, &mut secrets));
+                if from_env && parsed.value.get(key).is_none_or(Value::is_null) {
+                    secrets.extend(env(variable));
+                }
+            }
+        }
+        Err(_) if from_env => {
+            secrets.extend(["envSecretValue".to_owned(), "envStsToken".to_owned()])
+        }
+        Err(_) => {}
+    }
+    secrets.retain(|s| s.chars().count() >= 4);
+    secrets
+}
+
+fn check_findings(findings: &[ConfigProblem], secrets: &[String], max: usize) {
+    assert!(
+        findings.len() <= max,
+        "{} findings listed, max {max}",
+        findings.len()
+    );
+    for finding in findings {
+        assert!(!finding.message.is_empty());
+        for text in [&finding.path, &finding.message] {
+            if let Some((at, c)) = find_control_or_invisible(text) {
+                panic!("{c:?} at {at} of {text:?}: echoed text must be escaped");
+            }
+        }
+        for secret in secrets {
+            // The marker that replaces a secret may hold a piece of one (`** re`).
+            assert!(
+                !finding
+                    .message
+                    .replace(REDACTED, "\u{1}")
+                    .contains(secret.as_str()),
+                "a secret in a message: {finding}"
+            );
+            let path_leaks =
+                without_known_keys(&finding.path).contains(secret.as_str()) && !structural(secret);
+            assert!(!path_leaks, "a secret ({secret:?}) in a path: {finding}");
+        }
+    }
+}
+
+fn check_result(
+    result: &Result<Loaded<AliyunSmsConfig>, ConfigError>,
+    secrets: &[String],
+    max: usize,
+) {
+    match result {
+        Ok(loaded) => {
+            check_findings(&loaded.warnings.warnings, secrets, max);
+            check_accepted(&loaded.config);
+        }
+        Err(error) => {
+            assert!(!error.problems.is_empty(), "a ConfigError without problems");
+            check_findings(&error.problems, secrets, max);
+            check_findings(&error.warnings.warnings, secrets, max);
+            let shown = format!(
+                "{error}\n{:?}\n{}",
+                error,
+                connector_kit::ConnectorError::from(error.clone())
+            );
+            for secret in secrets {
+                let leaks =
+                    without_known_keys(&shown).contains(secret.as_str()) && !structural(secret);
+                assert!(
+                    !leaks,
+                    "a secret ({secret:?}) in a displayed error: {shown}"
+                );
+            }
+        }
+    }
 }
 
 fn check_accepted(config: &AliyunSmsConfig) {
     let builder = RequestBuilder::new(config).unwrap_or_else(|e| {
-        panic!("from_json accepted a config that RequestBuilder::new refuses: {e}")
+        panic!("the loader accepted a config that RequestBuilder::new refuses: {e}")
     });
     let _ = format!("{builder:?} {config:?}");
 
-    let again = AliyunSmsConfig::from_json_with_env(&config.to_json_exposing_secrets(), |_| None)
-        .unwrap_or_else(|e| panic!("to_json_exposing_secrets does not load again: {e}"));
+    let again = AliyunSmsConfig::load_with_env(
+        &config.to_json_exposing_secrets(),
+        &LoadOptions::strict(),
+        no_env,
+    )
+    .unwrap_or_else(|e| panic!("to_json_exposing_secrets does not load again in strict mode: {e}"));
     assert_eq!(
-        &again, config,
+        &again.config, config,
         "config changed through to_json_exposing_secrets"
     );
 
@@ -58,76 +204,113 @@ fn check_accepted(config: &AliyunSmsConfig) {
     }
 }
 
-/// A character of the same class for every check the loader makes on a secret (empty, white
-/// space at the ends, visible ASCII only): white space stays, visible ASCII becomes `x`, other
-/// ASCII `\u{1}`, anything else `é`.
-fn mask_char(c: char) -> char {
-    if c.is_whitespace() {
-        c
-    } else if c.is_ascii_graphic() {
-        'x'
-    } else if c.is_ascii() {
-        '\u{1}'
-    } else {
-        'é'
-    }
-}
-
-/// The same value with the secret fields' contents replaced by others of the same shape: same
-/// JSON type, and for strings the same class of character in the same places ([`mask_char`]).
-fn mask_secrets(value: &Value) -> Option<Value> {
-    let mut masked = value.clone();
-    let object = masked.as_object_mut()?;
-    let mut changed = false;
-    for key in ["accessKeySecret", "securityToken"] {
-        if let Some(v) = object.get_mut(key) {
-            let replacement = match &*v {
-                Value::String(s) => Value::String(s.chars().map(mask_char).collect()),
-                Value::Number(_) => Value::from(0),
-                Value::Array(_) => Value::Array(Vec::new()),
-                Value::Object(_) => Value::Object(Default::default()),
-                other => other.clone(),
-            };
-            changed |= *v != replacement;
-            *v = replacement;
-        }
-    }
-    changed.then_some(masked)
-}
-
 /// Checks one input; panics on a failed check.
 pub fn run(data: &[u8]) {
     let text = text_of(data);
+    let lenient = LoadOptions::default();
+    let max = lenient.max_problems;
 
-    for result in [
-        AliyunSmsConfig::from_json_with_env(&text, |_| None),
-        AliyunSmsConfig::from_json_with_env(&text, env),
-    ] {
-        match result {
-            Ok(config) => check_accepted(&config),
-            Err(error) => check_error(&error),
+    for (env, from_env) in [(no_env as fn(&str) -> Option<String>, false), (env, true)] {
+        let secrets = secrets_in(&text, from_env);
+        let loose = AliyunSmsConfig::load_with_env(&text, &lenient, env);
+        let strict = AliyunSmsConfig::load_with_env(&text, &LoadOptions::strict(), env);
+        check_result(&loose, &secrets, max);
+        check_result(&strict, &secrets, max);
+        match (&loose, &strict) {
+            (Ok(loose), Ok(strict)) => {
+                assert!(loose.warnings.is_empty(), "strict accepts what warns");
+                assert_eq!(loose.config, strict.config);
+            }
+            (Ok(loose), Err(_)) => {
+                assert!(!loose.warnings.is_empty(), "strict refuses a clean config")
+            }
+            (Err(_), Ok(_)) => panic!("strict accepts what lenient refuses"),
+            (Err(_), Err(_)) => {}
+        }
+
+        // The same findings, fewer listed.
+        let few = lenient.with_max_problems(2);
+        match (AliyunSmsConfig::load_with_env(&text, &few, env), &loose) {
+            (Err(a), Err(b)) if b.omitted == 0 => {
+                assert!(a.problems.len() <= 2);
+                assert_eq!(a.problems.len() + a.omitted, b.problems.len());
+                assert_eq!(a.problems[..], b.problems[..a.problems.len()]);
+            }
+            (Ok(a), Ok(b)) if b.warnings.omitted == 0 => {
+                assert_eq!(a.warnings.count(), b.warnings.count());
+            }
+            (Err(_), Err(_)) | (Ok(_), Ok(_)) => {}
+            _ => panic!("max_problems changed the verdict"),
         }
     }
 
-    // Problems never depend on what the secrets say.
-    let Ok(value) = serde_json::from_str::<Value>(&text) else {
+    // Oversized: refused before parsing, with the size problem alone.
+    if !text.is_empty() {
+        let small = lenient.with_max_bytes(text.len() - 1);
+        let error = AliyunSmsConfig::load_with_env(&text, &small, env).unwrap_err();
+        assert_eq!(error.problems.len(), 1, "{error}");
+        assert_eq!(error.problems[0].path, "");
+        assert!(error.problems[0].message.starts_with("the config is "));
+        assert!(
+            error.problems[0]
+                .message
+                .ends_with("the limit for a config; nothing was parsed")
+        );
+        // At its length, never for its size (user text may say anything, so only the
+        // document-level problem counts).
+        let exact = lenient.with_max_bytes(text.len());
+        if let Err(error) = AliyunSmsConfig::load_with_env(&text, &exact, env) {
+            let too_large = error.problems.iter().any(|p| {
+                p.path.is_empty()
+                    && p.message.starts_with("the config is ")
+                    && p.message
+                        .ends_with("the limit for a config; nothing was parsed")
+            });
+            assert!(!too_large, "{error}");
+        }
+    }
+
+    // Repeated credentials and templates are always problems at their paths.
+    let Ok(parsed) = parse_json(text.strip_prefix('\u{feff}').unwrap_or(&text)) else {
         return;
     };
-    let Some(masked) = mask_secrets(&value) else {
-        return;
+    let error = match AliyunSmsConfig::load_with_env(
+        &text,
+        &lenient.with_max_problems(usize::MAX),
+        env,
+    ) {
+        Ok(_) => {
+            assert!(
+                !parsed.duplicates.iter().any(|d| matches!(
+                    d.path.first(),
+                    Some(PathSegment::Key(k)) if ["accessKeyId", "accessKeySecret", "securityToken", "templates"].contains(&k.as_str())
+                )),
+                "a repeated credential or template list was accepted"
+            );
+            return;
+        }
+        Err(error) => error,
     };
-    let original = AliyunSmsConfig::from_value_with_env(&value, |_| None);
-    let with_mask = AliyunSmsConfig::from_value_with_env(&masked, |_| None);
-    if let (Err(a), Err(b)) = (&original, &with_mask) {
-        assert_eq!(
-            a.problems, b.problems,
-            "config problems depend on the content of a secret field"
-        );
-    } else {
-        assert_eq!(
-            original.is_ok(),
-            with_mask.is_ok(),
-            "acceptance depends on the content of a secret field"
-        );
+    for duplicate in &parsed.duplicates {
+        if let [PathSegment::Key(key)] = &duplicate.path[..] {
+            if [
+                "accessKeyId",
+                "accessKeySecret",
+                "securityToken",
+                "templates",
+            ]
+            .contains(&key.as_str())
+            {
+                // A secret that is part of the key's name (`Secret`, say) hides the name too.
+                assert!(
+                    error
+                        .problems
+                        .iter()
+                        .any(|p| (&p.path == key || p.path == REDACTED)
+                            && p.message.starts_with("is given")),
+                    "{key} given twice without a problem at it: {error}"
+                );
+            }
+        }
     }
 }

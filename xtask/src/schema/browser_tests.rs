@@ -111,6 +111,7 @@ fn every_schema_file_belongs_to_a_provider() {
     let mut expected: Vec<String> = PROVIDERS.iter().map(Provider::schema_path).collect();
     // The send guard's schema is generated beside them, but it is not a provider's form.
     expected.push(send_guard::SCHEMA_PATH.to_owned());
+    expected.push(super::ROUTING_SCHEMA_PATH.to_owned());
     expected.sort();
     assert_eq!(files, expected);
     for provider in PROVIDERS {

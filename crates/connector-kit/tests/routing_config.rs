@@ -1,0 +1,314 @@
+//! A routing setup from its JSON config, through a registry: built by id, every problem with
+//! its JSON path, no secret echoed, and a schema that agrees with the loader.
+
+use std::sync::Arc;
+
+use connector_kit::{
+    BreakerState, ConnectorError, ConnectorFactory, ConnectorMetadata, ErrorKind,
+    RECORDING_METADATA, RecordingConnector, Registry, RoutingFactory, SecretString, SmsConnector,
+    SmsMessage, UsageType,
+};
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const CANARY: &str = "Canary-Secret-7f3a";
+
+/// A provider whose config has a secret and a nested type (a definition in its schema).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+struct TestConfig {
+    /// The provider's API key.
+    api_key: SecretString,
+    /// Where it sends from.
+    #[serde(default)]
+    sender: Option<Sender>,
+}
+
+/// A nested type, so that the schema has a definition to hoist.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[allow(dead_code)]
+struct Sender {
+    /// The sender id.
+    id: String,
+}
+
+#[derive(Debug)]
+struct TestFactory;
+
+impl ConnectorFactory for TestFactory {
+    fn metadata(&self) -> &ConnectorMetadata {
+        &RECORDING_METADATA
+    }
+
+    fn config_schema(&self, generator: &mut SchemaGenerator) -> Schema {
+        generator.root_schema_for::<TestConfig>()
+    }
+
+    fn build(&self, config: &str) -> Result<Arc<dyn SmsConnector>, ConnectorError> {
+        let config: TestConfig = serde_json::from_str(config).map_err(|e| {
+            // serde names the field it misses, never a value it was given.
+            let field = if e.to_string().contains("apiKey") {
+                "apiKey"
+            } else {
+                ""
+            };
+            ConnectorError::invalid_config(field, format!("not a test config: {e}"))
+        })?;
+        if config.api_key.is_empty() {
+            return Err(ConnectorError::invalid_config(
+                "apiKey",
+                "must not be empty",
+            ));
+        }
+        Ok(Arc::new(RecordingConnector::new()))
+    }
+}
+
+fn factory() -> RoutingFactory {
+    RoutingFactory::new(Registry::new().with(TestFactory).unwrap())
+}
+
+fn provider(name: &str) -> Value {
+    json!({"name": name, "connector": "recording", "config": {"apiKey": CANARY}})
+}
+
+fn refused(config: &Value) -> ConnectorError {
+    match factory().build(&config.to_string()) {
+        Ok(_) => panic!("accepted: {config}"),
+        Err(error) => {
+            assert_eq!(error.kind(), ErrorKind::InvalidConfig, "{error}");
+            assert!(
+                !error.to_string().contains("7f3a"),
+                "a secret is echoed: {error}"
+            );
+            error
+        }
+    }
+}
+
+#[tokio::test]
+async fn routes_by_prefix_through_providers_built_by_id() {
+    let registry = Registry::new().with(TestFactory).unwrap();
+    let registry = registry
+        .clone()
+        .with(RoutingFactory::new(registry))
+        .unwrap();
+    let config = json!({
+        "providers": [provider("china"), provider("world")],
+        "routes": [{"prefixes": ["+86"], "providers": ["china", "world"]}],
+        "default": ["world"],
+        "nationalCallingCode": "86",
+        "circuitBreaker": {"failureThreshold": 2, "coolDownMs": 1e3},
+        "settle": {"waitMs": 100, "intervalMs": 50},
+    });
+    let sms = registry.build("sms-routing", &config.to_string()).unwrap();
+    assert_eq!(sms.metadata().id, "sms-routing");
+    for (to, by) in [
+        ("+86 138 0013 8000", "china"),
+        ("13800138000", "china"),
+        ("+852 6832 6366", "world"),
+    ] {
+        let message = SmsMessage::verification_code(to.parse().unwrap(), UsageType::SignIn, "1");
+        let receipt = sms.send(&message).await.unwrap();
+        assert_eq!(receipt.provider.as_deref(), Some(by), "{to}");
+    }
+    let routing = factory().build_routing(&config.to_string()).unwrap();
+    assert_eq!(
+        routing.health(),
+        [
+            ("china".to_owned(), BreakerState::Closed { failures: 0 }),
+            ("world".to_owned(), BreakerState::Closed { failures: 0 }),
+        ]
+    );
+    assert_eq!(routing.providers()[0].policy().failure_threshold, 2);
+    assert!(!format!("{routing:?}").contains("7f3a"));
+}
+
+#[test]
+fn every_problem_is_named_with_its_path() {
+    let error = refused(&json!({
+        "providers": [
+            provider("a"),
+            {"name": "a", "connector": "twilio", "config": []},
+            {"name": "bad name!", "connector": "recording"},
+            {"name": "c", "connector": "recording", "config": {}, "weight": 2},
+        ],
+        "routes": [
+            {"prefixes": ["86", "0", "8x"], "providers": ["a", "b", "a"]},
+            {"prefixes": [], "providers": []},
+            "everything",
+        ],
+        "default": "a",
+        "nationalCallingCode": 86,
+        "circuitBreaker": {"failureThreshold": 0, "coolDownMs": 1.5},
+        "settle": {"waitMs": 900000, "intervalMs": "1000"},
+        "setle": {},
+    }));
+    let problems: Vec<&str> = error.message().split("; ").collect();
+    assert_eq!(error.field(), Some("setle"), "{error}");
+    let expected = [
+        "setle: unknown field (did you mean `settle`?)",
+        "providers[1].name: `a` names another provider already",
+        "providers[1].connector: unknown connector `twilio` (known connectors: recording)",
+        "providers[1].config: expected an object, found a list",
+        "providers[2].name: must be 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit, found `bad name!`",
+        "providers[2].config: is required: the connector's own config",
+        "providers[3].weight: unknown field (expected one of: name, connector, config)",
+        "routes[0].prefixes[1]: a country calling code cannot start with 0, found `0`",
+        "routes[0].prefixes[2]: must be 1 to 15 digits, e.g. `86` (with or without `+`), found `8x`",
+        "routes[0].providers[1]: no provider is named `b` (the providers: a, c)",
+        "routes[0].providers[2]: `a` is listed twice: a message is sent through each provider at most once",
+        "routes[1].prefixes: needs at least one prefix",
+        "routes[1].providers: needs at least one provider name",
+        "routes[2]: expected an object, found a string",
+        "default: expected a list of provider names, found a string",
+        "nationalCallingCode: expected a string such as \"86\", found a number",
+        "circuitBreaker.failureThreshold: must be from 1 to 1000, found 0",
+        "circuitBreaker.coolDownMs: must be a whole number from 0 to 86400000, found 1.5",
+        "settle.waitMs: must be from 0 to 600000, found 900000",
+        "settle.intervalMs: expected a whole number, found a string",
+    ];
+    assert_eq!(problems, expected, "{error}");
+}
+
+#[test]
+fn a_providers_own_config_errors_come_under_its_config() {
+    let error = refused(&json!({
+        "providers": [provider("a"), {"name": "b", "connector": "recording", "config": {"apiKey": ""}}],
+        "default": ["a", "b"],
+    }));
+    assert_eq!(error.field(), Some("providers[1].config.apiKey"));
+    assert_eq!(
+        error.message(),
+        "providers[1].config.apiKey: the `recording` connector refuses it: must not be empty"
+    );
+}
+
+#[test]
+fn the_document_itself_what_is_missing_and_limits() {
+    for (config, expected) in [
+        (
+            "{ not json",
+            "the config is not valid JSON: key must be a string at line 1 column 3",
+        ),
+        ("[]", "the config must be an object, found a list"),
+        (
+            "{}",
+            "providers: is required: the list of providers, each `{\"name\", \"connector\", \"config\"}`; no route: give `default` (the providers of every number, in order), `routes` or both",
+        ),
+        (
+            r#"{"providers": []}"#,
+            "providers: needs at least one provider; no route: give `default` (the providers of every number, in order), `routes` or both",
+        ),
+    ] {
+        let error = factory().build(config).unwrap_err();
+        assert_eq!(error.message(), expected, "{config}");
+    }
+    let huge = format!("{{\"x\": \"{}\"}}", "a".repeat(2 << 20));
+    let error = factory().build(&huge).unwrap_err();
+    assert!(
+        error.message().contains("more than 1048576 bytes"),
+        "{error}"
+    );
+
+    let many: serde_json::Map<String, Value> =
+        (0..500).map(|i| (format!("k{i}"), json!(i))).collect();
+    let error = factory()
+        .build(&Value::Object(many).to_string())
+        .unwrap_err();
+    assert_eq!(
+        error.message().split("; ").count(),
+        21,
+        "20 listed, then a count"
+    );
+    assert!(
+        error.message().ends_with("… and 482 more problems"),
+        "{error}"
+    );
+}
+
+#[test]
+fn no_secret_is_echoed_wherever_it_appears() {
+    let error = refused(&json!({
+        "providers": [
+            provider("a"),
+            {"name": CANARY, "connector": CANARY, "config": {"apiKey": CANARY, CANARY: 1}},
+        ],
+        "routes": [{"prefixes": [CANARY], "providers": [CANARY]}],
+        "default": ["a"],
+        "nationalCallingCode": CANARY,
+        CANARY: true,
+    }));
+    let text = format!("{error} {error:?}");
+    assert!(text.contains("** redacted **"), "{text}");
+    assert!(!text.contains(CANARY) && !text.contains("7f3a"), "{text}");
+}
+
+#[test]
+fn look_alike_and_invisible_characters_show_in_messages() {
+    let error = refused(&json!({
+        "providers": [provider("a")],
+        "default": ["a\u{200b}"],
+    }));
+    assert!(error.message().contains(r"`a\u{200b}`"), "{error}");
+}
+
+fn validator(schema: &Value) -> jsonschema::Validator {
+    jsonschema::options()
+        .should_ignore_unknown_formats(true)
+        .build(schema)
+        .unwrap_or_else(|e| panic!("not a valid schema: {e}\n{schema:#}"))
+}
+
+#[test]
+fn the_schema_agrees_with_the_loader_in_both_drafts() {
+    let valid = json!({
+        "providers": [provider("a"), {"name": "b", "connector": "recording", "config": {"apiKey": "k", "sender": {"id": "s"}}}],
+        "routes": [{"prefixes": ["86", "+852"], "providers": ["a", "b"]}],
+        "default": ["b"],
+        "circuitBreaker": {"failureThreshold": 3},
+        "settle": {"waitMs": 0, "intervalMs": 1},
+    });
+    let invalid = [
+        json!({"default": ["a"]}),
+        json!({"providers": [provider("a")]}),
+        json!({"providers": [provider("a")], "default": ["a"], "extra": 1}),
+        json!({"providers": [{"name": "a", "connector": "twilio", "config": {}}], "default": ["a"]}),
+        json!({"providers": [{"name": "a", "connector": "recording", "config": {"sender": {"id": "s"}}}], "default": ["a"]}),
+        json!({"providers": [{"name": "a", "connector": "recording", "config": {"apiKey": "k", "sender": {"id": 1}}}], "default": ["a"]}),
+        json!({"providers": [provider("a")], "routes": [{"prefixes": ["0"], "providers": ["a"]}]}),
+        json!({"providers": [provider("a")], "default": ["a"], "settle": {"waitMs": 900000}}),
+    ];
+    for settings in [SchemaSettings::draft07(), SchemaSettings::draft2020_12()] {
+        let schema = factory()
+            .config_schema(&mut settings.into_generator())
+            .to_value();
+        let validator = validator(&schema);
+        assert!(validator.is_valid(&valid), "{schema:#}");
+        factory().build(&valid.to_string()).unwrap();
+        for config in &invalid {
+            assert!(!validator.is_valid(config), "the schema accepts {config}");
+            assert!(
+                factory().build(&config.to_string()).is_err(),
+                "the loader accepts {config}"
+            );
+        }
+        // The provider's definitions moved to the root, where its references point.
+        let defs = if schema.get("definitions").is_some() {
+            "definitions"
+        } else {
+            "$defs"
+        };
+        assert!(schema[defs]["Sender"].is_object(), "{schema:#}");
+        let choice = &schema["properties"]["providers"]["items"]["oneOf"][0];
+        assert_eq!(choice["properties"]["connector"]["const"], "recording");
+        assert_eq!(
+            choice["properties"]["config"]["properties"]["apiKey"]["writeOnly"],
+            true
+        );
+        assert!(choice["properties"]["config"].get(defs).is_none());
+    }
+}

@@ -17,30 +17,30 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use aliyun_sms::AliyunSmsConfig;
 use aliyun_sms::config::{
     ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, TemplateConfig,
 };
-use connector_kit::UsageType;
+use aliyun_sms::{AliyunSmsConfig, AliyunSmsFactory};
+use connector_kit::{Registry, UsageType};
+use schemars::Schema;
 use schemars::generate::SchemaSettings;
 use schemars::transform::RecursiveTransform;
-use schemars::{JsonSchema, Schema};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tencent_sms::TencentSmsConfig;
+use tencent_sms::{TencentSmsConfig, TencentSmsFactory};
 
 use form::FieldOrder;
 
-/// A provider whose config schema `cargo xtask schema` writes, and the browser test renders.
+/// A provider whose config schema `cargo xtask schema` writes, and the browser test renders:
+/// one for each factory of [`registry`], which gives the schema.
 pub struct Provider {
     /// The schema file is `docs/schema/{name}-config.schema.json`; the browser test's admin
     /// input is `xtask/forms/{name}.json`.
     pub name: &'static str,
+    /// The connector id its factory has in the [`registry`].
+    pub id: &'static str,
     /// The Rust config types, for the note at the top of the schema file.
     pub source: &'static str,
-    /// The config's schema as the Rust types give it (the loader's view: Markdown descriptions,
-    /// credentials that may come from the environment not required).
-    pub schema: fn() -> Result<Value, String>,
     /// Properties the form requires although the loader may read them from the environment.
     pub form_required: &'static [&'static str],
     /// The declaration order of each struct whose properties are not all required, by
@@ -59,8 +59,8 @@ pub struct Provider {
 pub const PROVIDERS: &[Provider] = &[
     Provider {
         name: "aliyun-sms",
+        id: aliyun_sms::METADATA.id,
         source: "crates/aliyun-sms/src/config.rs",
-        schema: config_schema::<AliyunSmsConfig>,
         form_required: &["accessKeyId", "accessKeySecret"],
         field_orders: || Ok(vec![("", field_order::<AliyunSmsConfig>()?)]),
         #[cfg(test)]
@@ -73,13 +73,13 @@ pub const PROVIDERS: &[Provider] = &[
     },
     Provider {
         name: "tencent-sms",
+        id: tencent_sms::METADATA.id,
         source: "crates/tencent-sms/src/config.rs",
-        schema: config_schema::<TencentSmsConfig>,
         form_required: &["accessKeyId", "accessKeySecret"],
         field_orders: || Ok(vec![("", field_order::<TencentSmsConfig>()?)]),
         #[cfg(test)]
         load: |text| {
-            TencentSmsConfig::from_json_with_env(text, |_| None)
+            TencentSmsConfig::load_with_env(text, &tencent_sms::LoadOptions::strict(), |_| None)
                 .map(drop)
                 .map_err(|e| e.to_string())
         },
@@ -87,7 +87,30 @@ pub const PROVIDERS: &[Provider] = &[
     },
 ];
 
+/// The connector factories whose config schemas are generated: the providers the `aliyun-sms`
+/// command builds (a factory without an entry in [`PROVIDERS`] fails the xtask's tests).
+pub fn registry() -> Registry {
+    Registry::new()
+        .with(AliyunSmsFactory)
+        .and_then(|registry| registry.with(TencentSmsFactory))
+        .expect("each factory has its own id")
+}
+
 impl Provider {
+    /// The config's schema as its factory in the [`registry`] gives it (the loader's view:
+    /// Markdown descriptions, credentials that may come from the environment not required),
+    /// draft-07 and polished, with the usage types `templates` must hold.
+    pub fn schema(&self) -> Result<Value, String> {
+        let registry = registry();
+        let factory = registry.factory(self.id).map_err(|e| e.to_string())?;
+        let mut generator = SchemaSettings::draft07()
+            .with_transform(RecursiveTransform(polish))
+            .into_generator();
+        let mut schema = factory.config_schema(&mut generator).to_value();
+        require_usage_types(&mut schema)?;
+        Ok(schema)
+    }
+
     /// The schema file, from the workspace root.
     pub fn schema_path(&self) -> String {
         format!("docs/schema/{}-config.schema.json", self.name)
@@ -97,7 +120,7 @@ impl Provider {
     /// [`form::ORDER`] on each object, which the file leaves out).
     #[cfg(test)]
     pub fn form_schema(&self) -> Result<Value, String> {
-        self.shape((self.schema)()?)
+        self.shape(self.schema()?)
     }
 
     /// The form schema from the config schema `schema`.
@@ -131,7 +154,7 @@ pub fn generate(check: bool) -> Result<(), String> {
     let root = workspace_root();
     let schemas = PROVIDERS
         .iter()
-        .map(|provider| Ok((provider, (provider.schema)()?)))
+        .map(|provider| Ok((provider, provider.schema()?)))
         .collect::<Result<Vec<_>, String>>()?;
     let files = generated_files(&root, &schemas)?;
     let stale = stale_files(&root, &files);
@@ -239,18 +262,14 @@ fn stale_message(stale: &[(&Generated, Option<String>)]) -> String {
 /// Where the routing config's schema is written.
 pub const ROUTING_SCHEMA_PATH: &str = "docs/schema/sms-routing-config.schema.json";
 
-/// The routing config's schema (`connector_kit::RoutingFactory`) over this workspace's
+/// The routing config's schema (`connector_kit::RoutingFactory`) over the [`registry`]'s
 /// providers, draft-07, with a `$comment` that it is generated.
 fn routing_schema_file() -> Result<String, String> {
-    use connector_kit::{ConnectorFactory, Registry, RoutingFactory};
-    let providers = Registry::new()
-        .with(aliyun_sms::AliyunSmsFactory)
-        .and_then(|registry| registry.with(tencent_sms::TencentSmsFactory))
-        .map_err(|e| e.to_string())?;
+    use connector_kit::{ConnectorFactory, RoutingFactory};
     let mut generator = SchemaSettings::draft07()
         .with_transform(RecursiveTransform(polish))
         .into_generator();
-    let schema = RoutingFactory::new(providers)
+    let schema = RoutingFactory::new(registry())
         .config_schema(&mut generator)
         .to_value();
     let text = serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?;
@@ -261,16 +280,6 @@ fn routing_schema_file() -> Result<String, String> {
         "{{\n  \"$comment\": {},\n{rest}\n",
         Value::from(note)
     ))
-}
-
-/// A provider's config schema, draft-07, as the Rust types give it (the loader's view).
-fn config_schema<T: JsonSchema>() -> Result<Value, String> {
-    let generator = SchemaSettings::draft07()
-        .with_transform(RecursiveTransform(polish))
-        .into_generator();
-    let mut schema = generator.into_root_schema_for::<T>().to_value();
-    require_usage_types(&mut schema)?;
-    Ok(schema)
 }
 
 /// Applied to every subschema: descriptions as plain paragraphs (doc comments are wrapped at

@@ -87,23 +87,33 @@ pub(crate) struct HttpRequest {
 impl HttpRequest {
     /// The first value of header `name` (lower-case), if present and not blank.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.trim().is_empty())
+        first_header(&self.headers, name)
     }
 
     /// All values of header `name`, joined with `,` (empty when absent), as signatures read
     /// a repeated header.
     pub fn joined_header(&self, name: &str) -> String {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.trim())
-            .collect::<Vec<_>>()
-            .join(",")
+        joined_header(&self.headers, name)
     }
+}
+
+/// The first value of header `name` (lower-case) of `headers`, if present and not blank.
+pub(crate) fn first_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// All values of header `name` of `headers`, trimmed and joined with `,` (empty when absent).
+pub(crate) fn joined_header(headers: &[(String, String)], name: &str) -> String {
+    headers
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.trim())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A gateway's answer, before it becomes an HTTP response.

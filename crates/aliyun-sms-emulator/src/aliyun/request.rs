@@ -61,11 +61,7 @@ impl ApiRequest {
 
     /// The first value of header `name` (lower-case), if present and not empty.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.trim().is_empty())
+        crate::server::first_header(&self.headers, name)
     }
 
     /// All parameters: the query's, then the form body's.

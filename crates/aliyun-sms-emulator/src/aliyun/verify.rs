@@ -211,13 +211,7 @@ fn check_required_headers_signed(request: &ApiRequest, signed: &[String]) -> Res
 
 /// All values of a header, joined with `,` (empty when absent).
 fn joined_header(request: &ApiRequest, name: &str) -> String {
-    request
-        .headers
-        .iter()
-        .filter(|(n, _)| n == name)
-        .map(|(_, v)| v.trim())
-        .collect::<Vec<_>>()
-        .join(",")
+    crate::server::joined_header(&request.headers, name)
 }
 
 /// `yyyy-MM-ddTHH:mm:ssZ` (fractional seconds allowed), within the window of `now`.

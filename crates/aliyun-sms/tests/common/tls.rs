@@ -73,9 +73,11 @@ pub fn acceptor(alpn: &[&[u8]]) -> TlsAcceptor {
     TlsAcceptor::from(Arc::new(config))
 }
 
-/// The test CA in a PEM file (for `SSL_CERT_FILE`: the system store of a child process).
+/// The test CA in a PEM file (for `SSL_CERT_FILE`: the system store of a child process), in
+/// Cargo's scratch directory for tests, so that runs leave nothing in the system's `/tmp`.
 pub fn ca_file() -> PathBuf {
-    let path = std::env::temp_dir().join(format!("aliyun-sms-test-ca-{}.pem", std::process::id()));
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("aliyun-sms-test-ca-{}.pem", std::process::id()));
     std::fs::write(&path, CA_PEM).expect("a temporary file");
     path
 }

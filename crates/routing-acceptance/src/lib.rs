@@ -2,22 +2,32 @@
 //! loopback, broken on purpose in the ways a provider breaks, their deliveries read back from
 //! the emulator's inbox.
 //!
-//! Each kind of provider is one entry of [`KINDS`]: how to start its emulated endpoint, the
-//! config of its connector, how to make it fail. The tests run every pair of kinds (with one
-//! kind, two accounts of it), so a second provider (Tencent, once the emulator serves it) joins
-//! the whole matrix with one entry.
+//! Each kind of provider is one entry of [`KINDS`] (Aliyun and Tencent): how to start its
+//! emulated endpoint, the config of its connector, how to make it fail in its own API's shape.
+//! The tests run every ordered pair of kinds ([`pairs`]: each kind with itself, two accounts of
+//! it, and each mixed pair both ways), so another provider joins the whole matrix with one
+//! entry.
 #![forbid(unsafe_code)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use aliyun_sms::AliyunSmsFactory;
-use aliyun_sms_emulator::{Emulator, EmulatorConfig, Fault, Limits, demo_connector_config, start};
+use aliyun_sms_emulator::{
+    DEMO_ACCESS_KEY_SECRET, DEMO_TENCENT_SECRET_KEY, Emulator, EmulatorConfig, Fault, Limits,
+    Provider, TencentAccount, TencentLimits, demo_connector_config, demo_tencent_connector_config,
+    start,
+};
 use connector_kit::{Registry, Routing, RoutingFactory, Sleep, async_trait};
 use serde_json::{Value, json};
+use tencent_sms::TencentSmsFactory;
 
 /// Every kind of provider the emulator serves.
-pub const KINDS: &[&dyn ProviderKind] = &[&Aliyun];
+pub const KINDS: &[&dyn ProviderKind] = &[&Emulated::Aliyun, &Emulated::Tencent];
+
+/// The recipient of the tests' messages (a mainland number: the demo accounts' mainland
+/// templates), as the providers' refusals name it.
+pub const TO: &str = "+8613800138000";
 
 /// A connector's timeout in these tests: a send that gets no answer ends after it.
 pub const TIMEOUT_MS: u64 = 1000;
@@ -48,8 +58,8 @@ pub enum Trouble {
     ContentRejected,
     /// A 4xx answer that is not the provider's JSON (a gateway's error page).
     UnreadableRefusal,
-    /// An internal error (HTTP 500) without sending: the outcome is unknown, and lookups find
-    /// nothing.
+    /// The provider's internal-error answer (Aliyun's HTTP 500, Tencent's `InternalError`)
+    /// without sending: the outcome is unknown, and lookups find nothing.
     InternalError,
     /// The connection closes after the request was written, nothing sent.
     ConnectionClosed,
@@ -141,33 +151,73 @@ pub trait Gateway: Send + Sync {
     fn secrets(&self) -> Vec<String>;
 }
 
-/// Aliyun SMS, by the emulator's demo account.
-#[derive(Debug)]
-pub struct Aliyun;
+/// A provider the emulator serves, by its demo account (without per-number limits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emulated {
+    /// Aliyun SMS.
+    Aliyun,
+    /// Tencent Cloud SMS.
+    Tencent,
+}
+
+impl Emulated {
+    /// The provider its deliveries are recorded for in the emulator's inbox.
+    fn provider(self) -> Provider {
+        match self {
+            Emulated::Aliyun => Provider::Aliyun,
+            Emulated::Tencent => Provider::Tencent,
+        }
+    }
+}
 
 #[async_trait]
-impl ProviderKind for Aliyun {
+impl ProviderKind for Emulated {
     fn name(&self) -> &'static str {
-        "aliyun"
+        self.provider().as_str()
     }
 
     fn register(&self, registry: Registry) -> Registry {
-        registry.with(AliyunSmsFactory).expect("registered once")
+        match self {
+            Emulated::Aliyun => registry.with(AliyunSmsFactory),
+            Emulated::Tencent => registry.with(TencentSmsFactory),
+        }
+        .expect("registered once")
     }
 
     async fn start(&self) -> Arc<dyn Gateway> {
-        let emulator = start(EmulatorConfig::demo().limits(Limits::off()))
+        let config = EmulatorConfig::demo()
+            .limits(Limits::off())
+            .tencent(TencentAccount::demo().limits(TencentLimits::off()));
+        let emulator = start(config)
             .await
             .expect("the emulator starts on loopback");
-        Arc::new(AliyunGateway { emulator })
+        Arc::new(EmulatedGateway {
+            emulator,
+            account: *self,
+        })
     }
 }
 
 /// The secret of [`Trouble::WrongSecret`]'s Aliyun config.
 const WRONG_ALIYUN_SECRET: &str = "NotTheDemoSecretAtAll";
+/// The secret of [`Trouble::WrongSecret`]'s Tencent config.
+const WRONG_TENCENT_SECRET: &str = "NotTheDemoTencentSecretKeyAtAll";
 
-struct AliyunGateway {
+/// One emulator serving one provider's demo account; its connector's config and its faults in
+/// that provider's shape.
+struct EmulatedGateway {
     emulator: Emulator,
+    account: Emulated,
+}
+
+impl EmulatedGateway {
+    /// The provider's refusal of the send, as its API answers it.
+    fn refusal(&self, trouble: Trouble) -> Fault {
+        match self.account {
+            Emulated::Tencent => tencent_refusal(trouble),
+            Emulated::Aliyun => aliyun_refusal(trouble),
+        }
+    }
 }
 
 /// A port on 127.0.0.1 with nothing listening.
@@ -176,18 +226,90 @@ fn closed_port() -> u16 {
     listener.local_addr().expect("its address").port()
 }
 
-fn aliyun_answer(code: &str, message: &str) -> Fault {
-    let body = json!({"RequestId": "F655A8D5-B967-440B-8683-DAD6FF8DE990", "Code": code, "Message": message});
+fn json_answer(body: &Value) -> Fault {
     Fault::respond(200, "application/json;charset=utf-8", body.to_string())
 }
 
-impl Gateway for AliyunGateway {
+/// Aliyun's answer (HTTP 200, `Code`) to a send it refuses for `trouble`.
+fn aliyun_refusal(trouble: Trouble) -> Fault {
+    let (code, message) = match trouble {
+        Trouble::QuotaExhausted => ("isv.DAY_LIMIT_CONTROL", "触发日发送限额"),
+        Trouble::AccountSuspended => ("isv.ACCOUNT_ABNORMAL", "账户异常"),
+        Trouble::NumberLimit => ("isv.BUSINESS_LIMIT_CONTROL", "触发分钟级流控Permits:1"),
+        Trouble::InvalidNumber => ("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"),
+        Trouble::ContentRejected => ("isv.BLACK_KEY_CONTROL_LIMIT", "黑名单管控"),
+        other => unreachable!("{other:?} is not a refusal"),
+    };
+    json_answer(&json!({
+        "RequestId": "F655A8D5-B967-440B-8683-DAD6FF8DE990",
+        "Code": code,
+        "Message": message,
+    }))
+}
+
+/// Tencent's answer (HTTP 200) to a send it refuses for `trouble`: the whole request refused
+/// (`Response.Error`), or the number's `SendStatusSet` entry, as Tencent reports each code.
+fn tencent_refusal(trouble: Trouble) -> Fault {
+    let request_id = "5f2e7d9a-1c3b-4e8f-9a6d-2b7c4e1f8a30";
+    let (code, message, per_number) = match trouble {
+        Trouble::QuotaExhausted => (
+            "LimitExceeded.AppDailyLimit",
+            "The daily sending limit of the application is exceeded.",
+            true,
+        ),
+        Trouble::AccountSuspended => (
+            "UnauthorizedOperation.SdkAppIdIsDisabled",
+            "The SdkAppId is disabled.",
+            false,
+        ),
+        Trouble::NumberLimit => (
+            "LimitExceeded.PhoneNumberThirtySecondLimit",
+            "The number of SMS messages sent to a single number within 30 seconds exceeds the limit.",
+            true,
+        ),
+        Trouble::InvalidNumber => (
+            "InvalidParameterValue.IncorrectPhoneNumber",
+            "The phone number format is incorrect.",
+            true,
+        ),
+        Trouble::ContentRejected => (
+            "FailedOperation.ContainSensitiveWord",
+            "The content contains sensitive words.",
+            false,
+        ),
+        other => unreachable!("{other:?} is not a refusal"),
+    };
+    let response = if per_number {
+        json!({
+            "SendStatusSet": [{
+                "SerialNo": "", "PhoneNumber": TO, "Fee": 0, "SessionContext": "",
+                "Code": code, "Message": message, "IsoCode": "CN",
+            }],
+            "RequestId": request_id,
+        })
+    } else {
+        json!({"Error": {"Code": code, "Message": message}, "RequestId": request_id})
+    };
+    json_answer(&json!({ "Response": response }))
+}
+
+impl Gateway for EmulatedGateway {
     fn connector_id(&self) -> &'static str {
-        aliyun_sms::METADATA.id
+        match self.account {
+            Emulated::Tencent => tencent_sms::METADATA.id,
+            Emulated::Aliyun => aliyun_sms::METADATA.id,
+        }
     }
 
     fn config(&self, trouble: Option<Trouble>) -> Value {
-        let mut config = demo_connector_config(&self.emulator.endpoint());
+        let endpoint = self.emulator.endpoint();
+        let (mut config, wrong_secret) = match self.account {
+            Emulated::Tencent => (
+                demo_tencent_connector_config(&endpoint),
+                WRONG_TENCENT_SECRET,
+            ),
+            Emulated::Aliyun => (demo_connector_config(&endpoint), WRONG_ALIYUN_SECRET),
+        };
         config["timeoutMs"] = json!(TIMEOUT_MS);
         config["connectTimeoutMs"] = json!(TIMEOUT_MS);
         config["maxAttempts"] = json!(1);
@@ -195,7 +317,7 @@ impl Gateway for AliyunGateway {
             Some(Trouble::Refused) => {
                 config["endpoint"] = json!(format!("http://127.0.0.1:{}", closed_port()));
             }
-            Some(Trouble::WrongSecret) => config["accessKeySecret"] = json!(WRONG_ALIYUN_SECRET),
+            Some(Trouble::WrongSecret) => config["accessKeySecret"] = json!(wrong_secret),
             Some(Trouble::UnapprovedSignName) => config["signName"] = json!("Unapproved"),
             _ => {}
         }
@@ -203,53 +325,34 @@ impl Gateway for AliyunGateway {
     }
 
     fn inject(&self, trouble: Trouble) {
-        let lookups_fail = || self.emulator.inject_times(Fault::CloseConnection, 1000);
+        let emulator = &self.emulator;
+        let lookups_fail = || emulator.inject_times(Fault::CloseConnection, 1000);
         match trouble {
             Trouble::Refused | Trouble::WrongSecret | Trouble::UnapprovedSignName => {}
-            Trouble::Throttled => self.emulator.inject(Fault::Throttle),
-            Trouble::QuotaExhausted => self
-                .emulator
-                .inject(aliyun_answer("isv.DAY_LIMIT_CONTROL", "触发日发送限额")),
-            Trouble::AccountSuspended => self
-                .emulator
-                .inject(aliyun_answer("isv.ACCOUNT_ABNORMAL", "账户异常")),
-            Trouble::NumberLimit => self.emulator.inject(aliyun_answer(
-                "isv.BUSINESS_LIMIT_CONTROL",
-                "触发分钟级流控Permits:1",
-            )),
-            Trouble::InvalidNumber => self
-                .emulator
-                .inject(aliyun_answer("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")),
-            Trouble::ContentRejected => self
-                .emulator
-                .inject(aliyun_answer("isv.BLACK_KEY_CONTROL_LIMIT", "黑名单管控")),
-            Trouble::UnreadableRefusal => self.emulator.inject(Fault::respond(
+            Trouble::Throttled => emulator.inject(Fault::Throttle),
+            Trouble::QuotaExhausted
+            | Trouble::AccountSuspended
+            | Trouble::NumberLimit
+            | Trouble::InvalidNumber
+            | Trouble::ContentRejected => emulator.inject(self.refusal(trouble)),
+            Trouble::UnreadableRefusal => emulator.inject(Fault::respond(
                 403,
                 "text/html",
                 "<html><body>403 Forbidden</body></html>",
             )),
-            Trouble::InternalError => self.emulator.inject(Fault::respond(
-                500,
-                "application/json;charset=utf-8",
-                json!({"RequestId": "5E0B2E6A", "Code": "InternalError", "Message": "The request processing has failed due to some unknown error."}).to_string(),
-            )),
-            Trouble::ConnectionClosed => self.emulator.inject(Fault::CloseConnection),
-            Trouble::UnreadableAnswer => self.emulator.inject(Fault::MalformedJson),
-            Trouble::AnsweredLate => self
-                .emulator
-                .inject(Fault::LateAnswer(Duration::from_secs(60))),
+            Trouble::InternalError => emulator.inject(Fault::InternalError),
+            Trouble::ConnectionClosed => emulator.inject(Fault::CloseConnection),
+            Trouble::UnreadableAnswer => emulator.inject(Fault::MalformedJson),
+            Trouble::AnsweredLate => emulator.inject(Fault::LateAnswer(Duration::from_secs(60))),
             Trouble::AnsweredLateLookupsFail => {
-                self.emulator
-                    .inject(Fault::LateAnswer(Duration::from_secs(60)));
+                emulator.inject(Fault::LateAnswer(Duration::from_secs(60)));
                 lookups_fail();
             }
             Trouble::TimeoutLookupsFail => {
-                self.emulator.inject(Fault::Delay(Duration::from_secs(60)));
+                emulator.inject(Fault::Delay(Duration::from_secs(60)));
                 lookups_fail();
             }
-            Trouble::Hangs => self
-                .emulator
-                .inject_times(Fault::Delay(Duration::from_secs(60)), 1000),
+            Trouble::Hangs => emulator.inject_times(Fault::Delay(Duration::from_secs(60)), 1000),
         }
     }
 
@@ -258,16 +361,22 @@ impl Gateway for AliyunGateway {
     }
 
     fn deliveries(&self) -> Vec<Delivery> {
+        // Aliyun's template names the code `code`; Tencent's takes it as its first value.
+        let code_param = match self.account {
+            Emulated::Tencent => "1",
+            Emulated::Aliyun => "code",
+        };
         self.emulator
             .inbox()
             .into_iter()
+            .filter(|m| m.provider == self.account.provider())
             .map(|m| Delivery {
                 to: m
                     .phone_number
                     .chars()
                     .filter(char::is_ascii_digit)
                     .collect(),
-                code: m.params.get("code").cloned().unwrap_or_default(),
+                code: m.params.get(code_param).cloned().unwrap_or_default(),
                 text: format!("{} {:?}", m.content, m.params),
                 reference: m.out_id,
             })
@@ -279,10 +388,12 @@ impl Gateway for AliyunGateway {
     }
 
     fn secrets(&self) -> Vec<String> {
-        vec![
-            aliyun_sms_emulator::DEMO_ACCESS_KEY_SECRET.to_owned(),
-            WRONG_ALIYUN_SECRET.to_owned(),
-        ]
+        match self.account {
+            Emulated::Tencent => [DEMO_TENCENT_SECRET_KEY, WRONG_TENCENT_SECRET],
+            Emulated::Aliyun => [DEMO_ACCESS_KEY_SECRET, WRONG_ALIYUN_SECRET],
+        }
+        .map(str::to_owned)
+        .to_vec()
     }
 }
 
@@ -293,21 +404,67 @@ pub fn providers() -> Registry {
         .fold(Registry::new(), |registry, kind| kind.register(registry))
 }
 
-/// The routing factory over [`providers`], settling with tokio's sleep.
-pub fn routing_factory() -> RoutingFactory {
-    RoutingFactory::new(providers()).with_sleep(Sleep::new(tokio::time::sleep))
+/// The routing factory over the connectors of `kinds` only, settling with tokio's sleep: its
+/// metadata (the capabilities every connector of its registry has) is that of a setup of
+/// these kinds.
+pub fn routing_factory_for(
+    (first, second): (&dyn ProviderKind, &dyn ProviderKind),
+) -> RoutingFactory {
+    let registry = first.register(Registry::new());
+    let registry = match first.name() == second.name() {
+        true => registry,
+        false => second.register(registry),
+    };
+    RoutingFactory::new(registry).with_sleep(Sleep::new(tokio::time::sleep))
 }
 
-/// The pairs of kinds the matrix runs: each kind as first and as second provider; with a
-/// single kind, two accounts of it.
+/// The pairs of kinds the tests run, first provider then second: every kind with every kind,
+/// itself included (two accounts of it).
 pub fn pairs() -> Vec<(&'static dyn ProviderKind, &'static dyn ProviderKind)> {
-    match KINDS {
-        [only] => vec![(*only, *only)],
-        kinds => kinds
-            .iter()
-            .flat_map(|a| kinds.iter().map(move |b| (*a, *b)))
-            .filter(|(a, b)| a.name() != b.name())
-            .collect(),
+    KINDS
+        .iter()
+        .flat_map(|a| KINDS.iter().map(move |b| (*a, *b)))
+        .collect()
+}
+
+/// Runs `test` for every pair of [`pairs`] at once, on this thread (each starts emulators of
+/// its own), then fails with every pair's panic, named, if any panicked.
+pub async fn for_each_pair<F, Fut>(test: F)
+where
+    F: Fn((&'static dyn ProviderKind, &'static dyn ProviderKind)) -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let local = tokio::task::LocalSet::new();
+    let failures = local
+        .run_until(async {
+            let tests: Vec<_> = pairs()
+                .into_iter()
+                .map(|kinds| {
+                    let name = format!("{}+{}", kinds.0.name(), kinds.1.name());
+                    (name, tokio::task::spawn_local(test(kinds)))
+                })
+                .collect();
+            let mut failures = Vec::new();
+            for (name, test) in tests {
+                if let Err(error) = test.await {
+                    failures.push(format!("{name}: {}", panic_message(error)));
+                }
+            }
+            failures
+        })
+        .await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What a test task's panic said.
+fn panic_message(error: tokio::task::JoinError) -> String {
+    match error.try_into_panic() {
+        Ok(panic) => panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "a panic without a message".to_owned()),
+        Err(error) => error.to_string(),
     }
 }
 
@@ -355,8 +512,14 @@ impl Pair {
     ) -> Pair {
         let (a, b) = (first.start().await, second.start().await);
         let config = routing_config((a.as_ref(), b.as_ref()), troubles, extra);
-        let routing = routing_factory()
-            .build_routing(&config.to_string())
+        // Building a connector builds its HTTP client, which reads the trusted roots: tens of
+        // milliseconds of CPU in a debug build, kept off the runtime's workers so that the
+        // sends of concurrent tests keep within their timeouts.
+        let json = config.to_string();
+        let factory = routing_factory_for((first, second));
+        let routing = tokio::task::spawn_blocking(move || factory.build_routing(&json))
+            .await
+            .expect("building the routing does not panic")
             .unwrap_or_else(|e| panic!("the routing config is refused: {e}"));
         Pair {
             a,

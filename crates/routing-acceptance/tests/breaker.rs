@@ -10,10 +10,9 @@ use connector_kit::{
     BreakerPolicy, BreakerState, CircuitBreaker, ConnectorError, ConnectorMetadata, ErrorKind,
     Failover, Receipt, SettlePolicy, Sleep, SmsConnector, SmsMessage, UsageType, async_trait,
 };
-use routing_acceptance::{Pair, Trouble, pairs, providers};
+use routing_acceptance::{Pair, TO, Trouble, for_each_pair, providers};
 use serde_json::json;
 
-const TO: &str = "+8613800138000";
 const SENDS: usize = 100;
 
 fn message(n: usize) -> SmsMessage {
@@ -43,7 +42,7 @@ impl SmsConnector for Counting {
 /// breaker skips it, and the second provider sends all 100 codes, once each.
 #[tokio::test]
 async fn a_refusing_first_provider_costs_three_attempts_for_100_sends() {
-    for kinds in pairs() {
+    for_each_pair(|kinds| async move {
         let pair = Pair::start(kinds, (Some(Trouble::Refused), None), json!({})).await;
         let build = |gateway: &dyn routing_acceptance::Gateway, trouble| {
             providers()
@@ -85,7 +84,8 @@ async fn a_refusing_first_provider_costs_three_attempts_for_100_sends() {
         for n in 0..SENDS {
             assert_eq!(pair.delivered(TO, &format!("{n:06}")), (0, 1));
         }
-    }
+    })
+    .await;
 }
 
 /// The first provider takes every request and never answers: each of the first sends is a
@@ -94,7 +94,7 @@ async fn a_refusing_first_provider_costs_three_attempts_for_100_sends() {
 /// Counted at the emulator: sends and lookups together.
 #[tokio::test]
 async fn a_hanging_first_provider_costs_a_handful_of_requests_for_100_sends() {
-    for kinds in pairs() {
+    for_each_pair(|kinds| async move {
         let pair = Pair::start(
             kinds,
             (None, None),
@@ -136,14 +136,15 @@ async fn a_hanging_first_provider_costs_a_handful_of_requests_for_100_sends() {
             let (by_a, by_b) = pair.delivered(TO, &format!("{n:06}"));
             assert!(by_a + by_b <= 1);
         }
-    }
+    })
+    .await;
 }
 
 /// After the cool-down, one send probes the first provider again; it answers, and the circuit
 /// closes.
 #[tokio::test]
 async fn the_first_provider_is_used_again_after_its_cool_down() {
-    for kinds in pairs() {
+    for_each_pair(|kinds| async move {
         let pair = Pair::start(
             kinds,
             (None, None),
@@ -170,5 +171,6 @@ async fn the_first_provider_is_used_again_after_its_cool_down() {
             pair.routing.health()[0].1,
             BreakerState::Closed { failures: 0 }
         );
-    }
+    })
+    .await;
 }

@@ -1,14 +1,21 @@
-//! Each error class × the position of the failing provider (first, second, all), against the
-//! emulator, through a routing setup built from its JSON config: what the caller gets, and that
-//! each message is delivered at most once across all providers, read from the emulators'
-//! inboxes.
+//! Each error class × the position of the failing provider (first, second, all) × each pair
+//! of providers (Aliyun and Tencent, each with itself and with the other, both ways), against
+//! the emulator, through a routing setup built from its JSON config: what the caller gets, and
+//! that each message is delivered at most once across all providers, read from the emulators'
+//! inboxes. Every scenario has emulators of its own, so they run concurrently.
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use connector_kit::{ErrorKind, SmsConnector, SmsMessage, UsageType};
-use routing_acceptance::{Pair, ProviderKind, Trouble, pairs};
+use routing_acceptance::{KINDS, Pair, ProviderKind, TO, Trouble, for_each_pair, pairs};
 use serde_json::json;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
-/// The recipient of every message (a mainland number: the demo account's mainland templates).
-const TO: &str = "+8613800138000";
+/// Scenarios in flight at once: enough to overlap their waits (timeouts, settling), few enough
+/// that an answer on a loaded 2-core machine stays well inside the connectors' timeout.
+const CONCURRENT_SCENARIOS: usize = 16;
 
 /// What the caller gets.
 #[derive(Debug, Clone, Copy)]
@@ -292,19 +299,40 @@ async fn scenario(
         }
         (expect, result) => problems.push(format!("{case}: expected {expect:?}, got {result:?}")),
     }
-    let line = format!("| {trouble:?} | {position:?} | {outcome} | {by_a} | {by_b} |");
+    let line = format!(
+        "| {}+{} | {trouble:?} | {position:?} | {outcome} | {by_a} | {by_b} |",
+        kinds.0.name(),
+        kinds.1.name()
+    );
     (problems, line)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_error_class_at_each_position_delivers_at_most_once() {
-    let mut problems = Vec::new();
-    let mut table = vec![
-        "| trouble | failing | the caller gets | delivered by a | by b |".to_owned(),
-        "|---|---|---|---|---|".to_owned(),
-    ];
+    assert_eq!(
+        ROWS.iter().map(|(t, _, _)| *t).collect::<Vec<_>>(),
+        Trouble::ALL,
+        "every trouble has a row"
+    );
+    let pairs = pairs();
+    let names: Vec<String> = pairs
+        .iter()
+        .map(|(a, b)| format!("{}+{}", a.name(), b.name()))
+        .collect();
+    for wanted in [
+        "aliyun+aliyun",
+        "aliyun+tencent",
+        "tencent+aliyun",
+        "tencent+tencent",
+    ] {
+        assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
+    }
+
+    let started = Instant::now();
+    let permits = Arc::new(Semaphore::new(CONCURRENT_SCENARIOS));
+    let mut scenarios = JoinSet::new();
     let mut number = 100_000;
-    for kinds in pairs() {
+    for kinds in pairs {
         for &(trouble, first, all) in ROWS {
             let second = SentBy {
                 provider: "a",
@@ -316,19 +344,38 @@ async fn each_error_class_at_each_position_delivers_at_most_once() {
                 (Position::All, all),
             ] {
                 number += 1;
-                let (found, line) =
-                    scenario(kinds, trouble, position, expect, &number.to_string()).await;
-                problems.extend(found);
-                table.push(line);
+                let (index, code) = (number, number.to_string());
+                let permits = Arc::clone(&permits);
+                scenarios.spawn(async move {
+                    let _permit = permits.acquire_owned().await.expect("never closed");
+                    let (found, line) = scenario(kinds, trouble, position, expect, &code).await;
+                    (index, found, line)
+                });
             }
         }
     }
+    let mut results = scenarios.join_all().await;
+    let elapsed = started.elapsed();
+    results.sort_by_key(|(index, _, _)| *index);
+
+    let mut problems = Vec::new();
+    let mut table = vec![
+        "| providers | trouble | failing | the caller gets | delivered by a | by b |".to_owned(),
+        "|---|---|---|---|---|---|".to_owned(),
+    ];
+    for (_, found, line) in &results {
+        problems.extend(found.iter().cloned());
+        table.push(line.clone());
+    }
     println!("{}", table.join("\n"));
-    assert_eq!(
-        ROWS.iter().map(|(t, _, _)| *t).collect::<Vec<_>>(),
-        Trouble::ALL,
-        "every trouble has a row"
+    println!(
+        "{} scenarios ({} pairs of {} kinds x {} troubles x 3 positions) in {elapsed:?}",
+        results.len(),
+        KINDS.len() * KINDS.len(),
+        KINDS.len(),
+        ROWS.len()
     );
+    assert_eq!(results.len(), KINDS.len() * KINDS.len() * ROWS.len() * 3);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -336,7 +383,7 @@ async fn each_error_class_at_each_position_delivers_at_most_once() {
 /// the first provider and never tried at the second.
 #[tokio::test]
 async fn a_number_the_provider_refuses_is_not_tried_elsewhere() {
-    for kinds in pairs() {
+    for_each_pair(|kinds| async move {
         let pair = Pair::start(kinds, (None, None), json!({})).await;
         let message = SmsMessage::verification_code(
             "+999 1234 5678".parse().unwrap(),
@@ -348,5 +395,6 @@ async fn a_number_the_provider_refuses_is_not_tried_elsewhere() {
         assert!(error.message().starts_with("`a`:"), "{error}");
         assert_eq!(pair.b.requests_seen(), 0);
         assert!(pair.a.deliveries().is_empty() && pair.b.deliveries().is_empty());
-    }
+    })
+    .await;
 }

@@ -214,24 +214,33 @@ async fn when_every_provider_fails_the_last_one_tried_decides_and_each_is_named(
 }
 
 #[tokio::test]
-async fn a_provider_that_cannot_carry_the_reference_is_passed_over() {
+async fn a_reference_longer_than_every_provider_echoes_is_refused_before_any_is_tried() {
     let short = RECORDING_METADATA
         .with_capabilities(RECORDING_METADATA.capabilities.with_max_reference_len(8));
     let (a, b) = (
-        Arc::new(RecordingConnector::with_metadata(short)),
         recording(),
+        Arc::new(RecordingConnector::with_metadata(short)),
     );
-    let receipt = failover(a.clone(), b.clone())
-        .send(&message().with_reference("a-reference-of-many-bytes"))
-        .await
-        .unwrap();
-    assert_eq!(receipt.provider.as_deref(), Some("b"));
-    assert_eq!(receipt.tried_before[0].1.field(), Some("reference"));
-    assert!(a.attempts().is_empty());
+    let sms = failover(a.clone(), b.clone());
     // Its capabilities are what every provider can do.
-    let sms = failover(a, b);
     assert_eq!(sms.metadata().capabilities.max_reference_len, 8);
     assert_eq!(sms.metadata().id, "failover");
+    let report = sms
+        .send_reporting(&message().with_reference("a-reference-of-many-bytes"))
+        .await;
+    let refused = report.result.unwrap_err();
+    assert_eq!(
+        (refused.kind(), refused.field()),
+        (ErrorKind::InvalidRequest, Some("reference"))
+    );
+    assert!(report.attempts.is_empty());
+    assert!(a.attempts().is_empty() && b.attempts().is_empty());
+    // At the limit, the first provider sends it.
+    let receipt = sms
+        .send(&message().with_reference("8-bytes!"))
+        .await
+        .unwrap();
+    assert_eq!(receipt.provider.as_deref(), Some("a"));
 }
 
 #[tokio::test]

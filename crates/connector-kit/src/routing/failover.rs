@@ -77,8 +77,7 @@ impl AfterError {
 pub struct Attempt {
     /// The provider's name in the failover.
     pub provider: String,
-    /// What it answered (for a provider skipped because its capabilities cannot carry the
-    /// message, that refusal).
+    /// What it answered.
     pub result: Result<Receipt, ConnectorError>,
     /// What delivery lookup said, when the outcome was unknown.
     pub settlement: Option<Settlement>,
@@ -224,6 +223,11 @@ impl Failover {
             _ => Some(generate_reference()),
         };
         let reference = generated.clone().or_else(|| message.reference.clone());
+        // The caller's reference is one every provider echoes, or none gets it: which provider
+        // is up must not decide whether a message is sent.
+        if let Err(refused) = self.metadata.capabilities.check_message(message) {
+            return report(Err(refused), Vec::new(), reference);
+        }
         let mut attempts: Vec<Attempt> = Vec::with_capacity(self.members.len());
         for member in &self.members {
             let mut message = message.clone();
@@ -232,15 +236,6 @@ impl Failover {
                 if echoes >= reference.len() {
                     message.reference = Some(reference.clone());
                 }
-            }
-            if let Err(refused) = member
-                .connector
-                .metadata()
-                .capabilities
-                .check_message(&message)
-            {
-                attempts.push(attempt(member, Err(refused), None));
-                continue;
             }
             let sent_at = SystemTime::now();
             let error = match member.connector.send(&message).await {

@@ -223,6 +223,7 @@ impl SmsConnector for Router {
     }
 
     async fn send(&self, message: &SmsMessage) -> Result<Receipt, ConnectorError> {
+        self.metadata.capabilities.check_message(message)?;
         let connector = self.route(&message.to)?;
         let mut receipt = connector.send(message).await?;
         receipt

@@ -246,6 +246,26 @@ pub struct Loaded<T> {
     pub warnings: ConfigWarnings,
 }
 
+impl<T> Loaded<T> {
+    /// The config, each warning logged once (`tracing`, WARN, target `connector_kit::config`,
+    /// with the warning's `path` as a field): `{what}: {message}`, e.g.
+    /// `Acme SMS config: unknown field (did you mean `sender`?); ignored`. For a constructor
+    /// that has no way to return warnings; [`warnings`](Self::warnings) has them as data.
+    pub fn logged(self, what: &str) -> T {
+        for warning in self.warnings.iter() {
+            tracing::warn!(target: "connector_kit::config", path = %warning.path, "{what}: {}", warning.message);
+        }
+        if self.warnings.omitted > 0 {
+            tracing::warn!(
+                target: "connector_kit::config",
+                "{what}: … and {} more warnings",
+                self.warnings.omitted
+            );
+        }
+        self.config
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Severity {
     Error,
@@ -457,21 +477,53 @@ impl Findings {
     /// A warning for every key of `object` (at `path`) that is not in `known`: it is ignored,
     /// with a "did you mean" when one is close, or the list of known keys. Suggestions are
     /// computed for listed warnings only.
+    ///
+    /// For a format that tolerates stray keys (Logto's configs); a format of its own, where a
+    /// misspelt key would silently drop a setting, uses
+    /// [`refuse_unknown_keys`](Self::refuse_unknown_keys).
     pub fn unknown_keys(&mut self, object: &Map<String, Value>, path: &str, known: &[&str]) {
+        self.report_unknown_keys(Severity::Warning, object, path, known);
+    }
+
+    /// A problem for every key of `object` (at `path`) that is not in `known`, worded as
+    /// [`unknown_keys`](Self::unknown_keys) words it (`unknown field (did you mean `x`?)`), in
+    /// strict mode or not.
+    ///
+    /// ```
+    /// use connector_kit::config::{Findings, LoadOptions};
+    ///
+    /// let mut findings = Findings::new(&LoadOptions::default());
+    /// let budget = serde_json::json!({"limt": 5});
+    /// findings.refuse_unknown_keys(budget.as_object().unwrap(), "budgets[0]", &["limit", "name"]);
+    /// let err = findings.finish(Some(())).unwrap_err();
+    /// assert_eq!(err.to_string(), "budgets[0].limt: unknown field (did you mean `limit`?)");
+    /// ```
+    pub fn refuse_unknown_keys(&mut self, object: &Map<String, Value>, path: &str, known: &[&str]) {
+        self.report_unknown_keys(Severity::Error, object, path, known);
+    }
+
+    fn report_unknown_keys(
+        &mut self,
+        severity: Severity,
+        object: &Map<String, Value>,
+        path: &str,
+        known: &[&str],
+    ) {
         for key in object.keys() {
             if known.contains(&key.as_str()) {
                 continue;
             }
-            self.record(Severity::Warning, |findings| {
+            self.record(severity, |findings| {
                 let suggestion = did_you_mean(key, known).filter(|_| !findings.holds_secret(key));
                 let what = match suggestion {
                     Some(meant) => format!("unknown field (did you mean `{meant}`?)"),
                     None => format!("unknown field (expected one of: {})", known.join(", ")),
                 };
-                (
-                    findings.key_path(path, key),
-                    findings.warning_message(what, "ignored"),
-                )
+                let message = match severity {
+                    Severity::Warning => findings.warning_message(what, "ignored"),
+                    Severity::Error => what,
+                };
+                (findings.key_path(path, key), message)
             });
         }
     }

@@ -16,6 +16,16 @@
 //! - Echoed values are [`escape`]d (`\u{200b}`, `S\u{456}gnIn`), so invisible and look-alike
 //!   characters show; [`find_control_or_invisible`] finds those that must not reach a request.
 //! - [`did_you_mean`] compares an unknown key with the known ones only, so its cost is bounded.
+//!   [`Findings::unknown_keys`] ignores an unknown key with a warning (a format that must take
+//!   stray keys, as Logto's configs); [`Findings::refuse_unknown_keys`] refuses it (a format of
+//!   our own, where a misspelt key would silently drop a setting).
+//! - Values read with one wording everywhere: [`Findings::object`], [`Findings::string`],
+//!   [`Findings::whole_number`] (`1e3` is 1000) and [`Findings::one_of`] (a name among known
+//!   ones, with a "did you mean").
+//! - [`Findings::add_write_only_secrets`]: the secrets of a config known only by its JSON Schema
+//!   (the values at its `writeOnly` places), for a config that holds other connectors' configs.
+//! - [`Loaded::logged`]: the config, its warnings logged once, for a constructor that cannot
+//!   return them.
 //!
 //! A loader for a provider whose config is `{"apiKey": ..., "sender": ...}`:
 //!
@@ -84,6 +94,8 @@ mod findings;
 mod json;
 mod read;
 mod text;
+mod values;
+mod write_only;
 
 /// What messages show instead of a value that holds a secret (the kit's [`crate::REDACTED`]).
 pub use crate::secret::REDACTED;

@@ -1,5 +1,6 @@
 //! Reading a routing config: its structure checked, every problem at its JSON path, before any
-//! provider is built.
+//! provider is built. A format of our own: an unknown key or a key given twice is refused (a
+//! misspelt route or breaker setting silently ignored would change where codes go).
 
 use std::time::Duration;
 
@@ -7,12 +8,9 @@ use schemars::SchemaGenerator;
 use serde_json::{Map, Value};
 
 use crate::Registry;
-use crate::routing::findings::Findings;
+use crate::config::{Findings, ParsedJson, PathSegment, type_name};
 use crate::routing::router::prefix_digits;
 use crate::routing::{BreakerPolicy, SettlePolicy};
-
-/// The largest config text read; a longer one is refused before it is parsed.
-const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
 const KEYS: [&str; 6] = [
     "providers",
@@ -46,43 +44,13 @@ pub(crate) struct ProviderPlan {
 
 /// Reads the config's structure; every problem goes to `findings`.
 pub(crate) fn read_plan(text: &str, registry: &Registry, findings: &mut Findings) -> Option<Plan> {
-    if text.len() > MAX_CONFIG_BYTES {
-        findings.error(
-            "",
-            format!(
-                "the config is {} bytes, more than {MAX_CONFIG_BYTES} bytes, the limit for a config; nothing was parsed",
-                text.len()
-            ),
-        );
-        return None;
-    }
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
-        Err(error) => {
-            // serde_json's message names the line and column, never the text.
-            findings.error("", format!("the config is not valid JSON: {error}"));
-            return None;
-        }
-    };
-    let Some(root) = value.as_object() else {
-        findings.error(
-            "",
-            format!("the config must be an object, found {}", type_name(&value)),
-        );
-        return None;
-    };
-    // Secrets first: nothing may echo them from now on.
-    if let Some(Value::Array(providers)) = root.get("providers") {
-        for provider in providers {
-            let connector = provider.get("connector").and_then(Value::as_str);
-            let factory = connector.and_then(|id| registry.get(id));
-            if let (Some(factory), Some(config)) = (factory, provider.get("config")) {
-                let schema = factory.config_schema(&mut SchemaGenerator::default());
-                findings.add_secrets(&schema.to_value(), config);
-            }
-        }
-    }
-    findings.unknown_keys(root, "", &KEYS);
+    let parsed = findings.parse_json(text)?;
+    // Secrets first, the values repeated keys were given first included: nothing may echo
+    // them from now on.
+    add_provider_secrets(&parsed, registry, findings);
+    findings.duplicate_keys(&parsed.duplicates, |_| true);
+    let root = findings.object(&parsed.value, "")?;
+    findings.refuse_unknown_keys(root, "", &KEYS);
 
     let providers = read_providers(root.get("providers"), registry, findings);
     let names: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
@@ -132,6 +100,57 @@ pub(crate) fn read_plan(text: &str, registry: &Registry, findings: &mut Findings
     })
 }
 
+/// The secrets of the providers' configs: the values at the places each connector's schema
+/// marks `writeOnly`, in the document and in what a repeated key held before.
+fn add_provider_secrets(parsed: &ParsedJson, registry: &Registry, findings: &mut Findings) {
+    let schema_of = |connector: Option<&Value>| {
+        let factory = registry.get(connector?.as_str()?)?;
+        Some(
+            factory
+                .config_schema(&mut SchemaGenerator::default())
+                .to_value(),
+        )
+    };
+    let add_in_entries = |findings: &mut Findings, providers: Option<&Value>| {
+        for provider in providers.and_then(Value::as_array).into_iter().flatten() {
+            if let (Some(schema), Some(config)) =
+                (schema_of(provider.get("connector")), provider.get("config"))
+            {
+                findings.add_write_only_secrets(&schema, config);
+            }
+        }
+    };
+    add_in_entries(findings, parsed.value.get("providers"));
+    let key = |k: &str| PathSegment::Key(k.to_owned());
+    for duplicate in &parsed.duplicates {
+        let earlier = &duplicate.earlier;
+        match duplicate.path.as_slice() {
+            [only] if *only == key("providers") => add_in_entries(findings, Some(earlier)),
+            [providers, PathSegment::Index(i), rest @ ..] if *providers == key("providers") => {
+                let entry = parsed.value.get("providers").and_then(|p| p.get(*i));
+                let entry = entry.unwrap_or(&Value::Null);
+                match rest {
+                    // A connector named twice: its config is read with the schema of each.
+                    [field] if *field == key("connector") => {
+                        if let (Some(schema), Some(config)) =
+                            (schema_of(Some(earlier)), entry.get("config"))
+                        {
+                            findings.add_write_only_secrets(&schema, config);
+                        }
+                    }
+                    [field, inside @ ..] if *field == key("config") => {
+                        if let Some(schema) = schema_of(entry.get("connector")) {
+                            findings.add_write_only_secrets_at(&schema, inside, earlier);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn read_providers(
     value: Option<&Value>,
     registry: &Registry,
@@ -161,14 +180,10 @@ fn read_providers(
     let mut providers: Vec<ProviderPlan> = Vec::new();
     for (i, entry) in list.iter().enumerate() {
         let at = format!("providers[{i}]");
-        let Some(object) = entry.as_object() else {
-            findings.error(
-                at,
-                format!("expected an object, found {}", type_name(entry)),
-            );
+        let Some(object) = findings.object(entry, &at) else {
             continue;
         };
-        findings.unknown_keys(object, &at, &PROVIDER_KEYS);
+        findings.refuse_unknown_keys(object, &at, &PROVIDER_KEYS);
         let name = match object.get("name") {
             Some(Value::String(name)) if is_name(name) => {
                 if providers.iter().any(|p| p.name == *name) {
@@ -244,10 +259,7 @@ fn read_providers(
                 None
             }
             Some(other) => {
-                findings.error(
-                    format!("{at}.config"),
-                    format!("expected an object, found {}", type_name(other)),
-                );
+                findings.object(other, &format!("{at}.config"));
                 None
             }
         };
@@ -340,14 +352,10 @@ fn read_routes(
     let mut routes = Vec::new();
     for (i, entry) in list.iter().enumerate() {
         let at = format!("routes[{i}]");
-        let Some(object) = entry.as_object() else {
-            findings.error(
-                at,
-                format!("expected an object, found {}", type_name(entry)),
-            );
+        let Some(object) = findings.object(entry, &at) else {
             continue;
         };
-        findings.unknown_keys(object, &at, &ROUTE_KEYS);
+        findings.refuse_unknown_keys(object, &at, &ROUTE_KEYS);
         let prefixes = read_prefixes(object.get("prefixes"), &format!("{at}.prefixes"), findings);
         let providers = match object.get("providers") {
             Some(value) => read_names(value, &format!("{at}.providers"), names, findings),
@@ -413,24 +421,10 @@ fn read_breaker(value: Option<&Value>, findings: &mut Findings) -> Option<Breake
     let Some(object) = read_section(value, "circuitBreaker", &BREAKER_KEYS, findings)? else {
         return Some(default);
     };
-    let threshold = read_integer(
-        object,
-        "circuitBreaker",
-        "failureThreshold",
-        1,
-        1_000,
-        findings,
-    )
-    .map(|n| n.map_or(default.failure_threshold, |n| n as u32));
-    let cool_down = read_integer(
-        object,
-        "circuitBreaker",
-        "coolDownMs",
-        0,
-        86_400_000,
-        findings,
-    )
-    .map(|n| n.map_or(default.cool_down, Duration::from_millis));
+    let threshold = read_whole(object, "circuitBreaker.failureThreshold", 1..=1_000, findings)
+        .map(|n| n.unwrap_or(default.failure_threshold));
+    let cool_down = read_whole(object, "circuitBreaker.coolDownMs", 0..=86_400_000, findings)
+        .map(|n| n.map_or(default.cool_down, Duration::from_millis));
     Some(BreakerPolicy::new(threshold?, cool_down?))
 }
 
@@ -439,9 +433,9 @@ fn read_settle(value: Option<&Value>, findings: &mut Findings) -> Option<SettleP
     let Some(object) = read_section(value, "settle", &SETTLE_KEYS, findings)? else {
         return Some(default);
     };
-    let wait = read_integer(object, "settle", "waitMs", 0, 600_000, findings)
+    let wait = read_whole(object, "settle.waitMs", 0..=600_000, findings)
         .map(|n| n.map_or(default.wait, Duration::from_millis));
-    let interval = read_integer(object, "settle", "intervalMs", 1, 60_000, findings)
+    let interval = read_whole(object, "settle.intervalMs", 1..=60_000, findings)
         .map(|n| n.map_or(default.interval, Duration::from_millis));
     Some(SettlePolicy::new(wait?, interval?))
 }
@@ -455,100 +449,28 @@ fn read_section<'v>(
 ) -> Option<Option<&'v Map<String, Value>>> {
     match value {
         None | Some(Value::Null) => Some(None),
-        Some(Value::Object(object)) => {
-            findings.unknown_keys(object, at, keys);
+        Some(value) => {
+            let object = findings.object(value, at)?;
+            findings.refuse_unknown_keys(object, at, keys);
             Some(Some(object))
         }
-        Some(other) => {
-            findings.error(
-                at,
-                format!("expected an object, found {}", type_name(other)),
-            );
-            None
-        }
     }
 }
 
-/// An optional whole number in `min..=max` (`1e3` is 1000): `Some(None)` when absent, `None`
-/// after a problem.
-fn read_integer(
+/// The optional whole number at `path` (its last key in `object`): `Some(None)` when absent,
+/// `None` after a problem.
+fn read_whole<T>(
     object: &Map<String, Value>,
-    at: &str,
-    key: &str,
-    min: u64,
-    max: u64,
+    path: &str,
+    range: std::ops::RangeInclusive<T>,
     findings: &mut Findings,
-) -> Option<Option<u64>> {
-    let path = format!("{at}.{key}");
-    let value = match object.get(key) {
-        None | Some(Value::Null) => return Some(None),
-        Some(Value::Number(number)) => number,
-        Some(other) => {
-            findings.error(
-                path,
-                format!("expected a whole number, found {}", type_name(other)),
-            );
-            return None;
-        }
-    };
-    let whole = value.as_u64().or_else(|| {
-        value
-            .as_f64()
-            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64)
-            .map(|f| f as u64)
-    });
-    match whole {
-        Some(n) if (min..=max).contains(&n) => Some(Some(n)),
-        Some(n) => {
-            findings.error(path, format!("must be from {min} to {max}, found {n}"));
-            None
-        }
-        None => {
-            findings.error(
-                path,
-                format!("must be a whole number from {min} to {max}, found {value}"),
-            );
-            None
-        }
-    }
-}
-
-/// The known key `key` is likely a typo of: one that differs only in case, or by at most two
-/// edits. Bounded by the known keys, whatever the input.
-pub(crate) fn did_you_mean<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
-    if key.chars().count() > 64 {
-        return None;
-    }
-    known
-        .iter()
-        .map(|k| (edit_distance(&key.to_lowercase(), &k.to_lowercase()), *k))
-        .filter(|(distance, _)| *distance <= 2)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
-}
-
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+) -> Option<Option<T>>
+where
+    T: Copy + PartialOrd + std::fmt::Display + TryFrom<u64>,
+{
+    let key = path.rsplit('.').next().unwrap_or(path);
+    match object.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(value) => findings.whole_number(value, path, range).map(Some),
     }
 }

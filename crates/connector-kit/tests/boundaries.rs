@@ -101,7 +101,10 @@ fn nothing_of_logto_or_of_a_provider_in_the_source() {
         }
     }
     for nested in ["config/findings.rs", "routing/failover.rs"] {
-        assert!(files.iter().any(|f| f.ends_with(nested)), "{nested}: {files:?}");
+        assert!(
+            files.iter().any(|f| f.ends_with(nested)),
+            "{nested}: {files:?}"
+        );
     }
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();

@@ -328,11 +328,12 @@ fn a_key_given_twice_is_refused_and_what_it_held_first_stays_hidden() {
     );
     let error = factory().build(&text).unwrap_err();
     let shown = format!("{error} {error:?}");
-    assert!(!shown.contains(CANARY) && !shown.contains("7f3a"), "{shown}");
+    assert!(
+        !shown.contains(CANARY) && !shown.contains("7f3a"),
+        "{shown}"
+    );
     // The problems as data, from `load`.
-    let error = factory()
-        .load(&text, &LoadOptions::default())
-        .unwrap_err();
+    let error = factory().load(&text, &LoadOptions::default()).unwrap_err();
     let problems: Vec<String> = error.problems.iter().map(ToString::to_string).collect();
     assert_eq!(
         problems,

@@ -63,7 +63,12 @@ impl Findings {
     ///      maxAttempts: expected a whole number from 1 to 5, found a string"
     /// );
     /// ```
-    pub fn whole_number<T>(&mut self, value: &Value, path: &str, range: RangeInclusive<T>) -> Option<T>
+    pub fn whole_number<T>(
+        &mut self,
+        value: &Value,
+        path: &str,
+        range: RangeInclusive<T>,
+    ) -> Option<T>
     where
         T: Copy + PartialOrd + Display + TryFrom<u64>,
     {
@@ -114,7 +119,13 @@ impl Findings {
     ///      scope: expected a string, one of: number, country, global; found a number"
     /// );
     /// ```
-    pub fn one_of(&mut self, value: &Value, path: &str, what: &str, names: &[&str]) -> Option<usize> {
+    pub fn one_of(
+        &mut self,
+        value: &Value,
+        path: &str,
+        what: &str,
+        names: &[&str],
+    ) -> Option<usize> {
         let Value::String(name) = value else {
             self.error(
                 path,
@@ -214,7 +225,10 @@ mod tests {
                 f.whole_number(&json!(u64::MAX), "big", 0..=u64::MAX),
                 Some(u64::MAX)
             );
-            assert_eq!(f.whole_number(&json!(1.8446744073709552e19), "big", 0..=u64::MAX), None);
+            assert_eq!(
+                f.whole_number(&json!(1.8446744073709552e19), "big", 0..=u64::MAX),
+                None
+            );
         });
         assert_eq!(
             found,
@@ -234,7 +248,12 @@ mod tests {
         let mut findings = Findings::new(&LoadOptions::default());
         findings.add_secret("monitor-secret-1");
         assert_eq!(
-            findings.one_of(&json!("monitor-secret-1"), "mode", "mode", &["enforce", "monitor"]),
+            findings.one_of(
+                &json!("monitor-secret-1"),
+                "mode",
+                "mode",
+                &["enforce", "monitor"]
+            ),
             None
         );
         let err = findings.finish(Some(())).unwrap_err();

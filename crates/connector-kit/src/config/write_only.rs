@@ -185,7 +185,13 @@ mod tests {
                 "unknown": "not-described"
             }),
         );
-        for secret in ["secret-one", "token-two", "token-three", "header-four", "password-five"] {
+        for secret in [
+            "secret-one",
+            "token-two",
+            "token-three",
+            "header-four",
+            "password-five",
+        ] {
             assert_eq!(findings.echo(secret), REDACTED, "{secret}");
         }
         for shown in ["key-id-1", "plain-name", "not-described", "x-auth"] {
@@ -208,11 +214,27 @@ mod tests {
     fn a_value_found_at_a_path_is_read_with_the_schema_there() {
         let mut findings = Findings::new(&LoadOptions::default());
         let schema = schema();
-        findings.add_write_only_secrets_at(&schema, &[key("credentials"), key("secret")], &json!("earlier-secret"));
-        findings.add_write_only_secrets_at(&schema, &[key("tokens"), PathSegment::Index(3)], &json!("earlier-token"));
-        findings.add_write_only_secrets_at(&schema, &[key("credentials")], &json!({"id": "earlier-id", "secret": "earlier-whole"}));
+        findings.add_write_only_secrets_at(
+            &schema,
+            &[key("credentials"), key("secret")],
+            &json!("earlier-secret"),
+        );
+        findings.add_write_only_secrets_at(
+            &schema,
+            &[key("tokens"), PathSegment::Index(3)],
+            &json!("earlier-token"),
+        );
+        findings.add_write_only_secrets_at(
+            &schema,
+            &[key("credentials")],
+            &json!({"id": "earlier-id", "secret": "earlier-whole"}),
+        );
         findings.add_write_only_secrets_at(&schema, &[key("name")], &json!("earlier-name"));
-        findings.add_write_only_secrets_at(&schema, &[key("nowhere"), key("secret")], &json!("earlier-nowhere"));
+        findings.add_write_only_secrets_at(
+            &schema,
+            &[key("nowhere"), key("secret")],
+            &json!("earlier-nowhere"),
+        );
         for secret in ["earlier-secret", "earlier-token", "earlier-whole"] {
             assert_eq!(findings.echo(secret), REDACTED, "{secret}");
         }

@@ -421,10 +421,20 @@ fn read_breaker(value: Option<&Value>, findings: &mut Findings) -> Option<Breake
     let Some(object) = read_section(value, "circuitBreaker", &BREAKER_KEYS, findings)? else {
         return Some(default);
     };
-    let threshold = read_whole(object, "circuitBreaker.failureThreshold", 1..=1_000, findings)
-        .map(|n| n.unwrap_or(default.failure_threshold));
-    let cool_down = read_whole(object, "circuitBreaker.coolDownMs", 0..=86_400_000, findings)
-        .map(|n| n.map_or(default.cool_down, Duration::from_millis));
+    let threshold = read_whole(
+        object,
+        "circuitBreaker.failureThreshold",
+        1..=1_000,
+        findings,
+    )
+    .map(|n| n.unwrap_or(default.failure_threshold));
+    let cool_down = read_whole(
+        object,
+        "circuitBreaker.coolDownMs",
+        0..=86_400_000,
+        findings,
+    )
+    .map(|n| n.map_or(default.cool_down, Duration::from_millis));
     Some(BreakerPolicy::new(threshold?, cool_down?))
 }
 

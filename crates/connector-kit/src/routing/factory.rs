@@ -160,7 +160,11 @@ impl RoutingFactory {
     ///
     /// Every problem found, as described on [`RoutingFactory`]; a provider's own errors at
     /// `providers[i].config`.
-    pub fn load(&self, config: &str, options: &LoadOptions) -> Result<Loaded<Routing>, ConfigError> {
+    pub fn load(
+        &self,
+        config: &str,
+        options: &LoadOptions,
+    ) -> Result<Loaded<Routing>, ConfigError> {
         let mut findings = Findings::new(options);
         let plan = read_plan(config, &self.registry, &mut findings);
         let built = plan.and_then(|plan| self.assemble(plan, &mut findings));

@@ -249,7 +249,7 @@ pub struct Loaded<T> {
 impl<T> Loaded<T> {
     /// The config, each warning logged once (`tracing`, WARN, target `connector_kit::config`,
     /// with the warning's `path` as a field): `{what}: {message}`, e.g.
-    /// `Acme SMS config: unknown field (did you mean `sender`?); ignored`. For a constructor
+    /// `SMS config: unknown field (did you mean `sender`?); ignored`. For a constructor
     /// that has no way to return warnings; [`warnings`](Self::warnings) has them as data.
     pub fn logged(self, what: &str) -> T {
         for warning in self.warnings.iter() {

@@ -19,9 +19,9 @@
 //!   [`Findings::unknown_keys`] ignores an unknown key with a warning (a format that must take
 //!   stray keys, as Logto's configs); [`Findings::refuse_unknown_keys`] refuses it (a format of
 //!   our own, where a misspelt key would silently drop a setting).
-//! - Values read with one wording everywhere: [`Findings::object`], [`Findings::string`],
-//!   [`Findings::whole_number`] (`1e3` is 1000) and [`Findings::one_of`] (a name among known
-//!   ones, with a "did you mean").
+//! - Values read with one wording everywhere: [`Findings::object`], [`Findings::required`],
+//!   [`Findings::list`], [`Findings::string`], [`Findings::whole_number`] (`1e3` is 1000) and
+//!   [`Findings::one_of`] (a name among known ones, with a "did you mean").
 //! - [`Findings::add_write_only_secrets`]: the secrets of a config known only by its JSON Schema
 //!   (the values at its `writeOnly` places), for a config that holds other connectors' configs.
 //! - [`Loaded::logged`]: the config, its warnings logged once, for a constructor that cannot

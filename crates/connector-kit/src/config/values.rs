@@ -31,6 +31,37 @@ impl Findings {
         object
     }
 
+    /// The value of `key` in `object` (at `path`), or a problem at `path.key`: `is required`.
+    pub fn required<'v>(
+        &mut self,
+        object: &'v Map<String, Value>,
+        path: &str,
+        key: &str,
+    ) -> Option<&'v Value> {
+        let value = object.get(key);
+        if value.is_none() {
+            let path = if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            };
+            self.error(path, "is required");
+        }
+        value
+    }
+
+    /// `value` as a list, or a problem at `path`: `expected a list, found a string`.
+    pub fn list<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v [Value]> {
+        let list = value.as_array().map(Vec::as_slice);
+        if list.is_none() {
+            self.error(
+                path,
+                format!("expected a list, found {}", type_name(value)),
+            );
+        }
+        list
+    }
+
     /// `value` as a string, or a problem at `path`: `expected a string, found a number`.
     pub fn string<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v str> {
         let text = value.as_str();
@@ -185,13 +216,20 @@ mod tests {
     }
 
     #[test]
-    fn objects_and_strings_name_what_they_found() {
+    fn shapes_name_what_they_found() {
         let found = problems(|f| {
             assert!(f.object(&json!({}), "").is_some());
             assert!(f.object(&json!([]), "").is_none());
             assert!(f.object(&json!("x"), "a[0]").is_none());
             assert_eq!(f.string(&json!("x"), "b"), Some("x"));
             assert_eq!(f.string(&json!(null), "b"), None);
+            assert_eq!(f.list(&json!([1]), "c"), Some(&[json!(1)][..]));
+            assert_eq!(f.list(&json!({}), "c"), None);
+            let object = json!({"d": 1});
+            let object = object.as_object().unwrap();
+            assert_eq!(f.required(object, "", "d"), Some(&json!(1)));
+            assert_eq!(f.required(object, "", "e"), None);
+            assert_eq!(f.required(object, "x[0]", "e"), None);
         });
         assert_eq!(
             found,
@@ -199,6 +237,9 @@ mod tests {
                 "the config must be an object, found a list",
                 "a[0]: expected an object, found a string",
                 "b: expected a string, found null",
+                "c: expected a list, found an object",
+                "e: is required",
+                "x[0].e: is required",
             ]
         );
     }

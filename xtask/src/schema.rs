@@ -1,6 +1,6 @@
 //! `cargo xtask schema`: each provider's config JSON Schema and the user guides' config types
-//! tables, generated from the Rust config types (`crates/aliyun-sms/src/config.rs`), so that
-//! neither can drift from the code.
+//! tables, generated from the Rust config types (`crates/aliyun-sms/src/config.rs`,
+//! `crates/tencent-sms/src/config.rs`), so that neither can drift from the code.
 //!
 //! The schema is JSON Schema draft-07, which form generators (react-jsonschema-form, JSON Forms)
 //! handle best. Most of it comes from the types (doc comments and `#[schemars(...)]`
@@ -11,34 +11,36 @@
 //! `config-types` markers of each guide.
 
 mod form;
+mod tencent;
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use aliyun_sms::AliyunSmsConfig;
 use aliyun_sms::config::{
     ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, TemplateConfig,
 };
-use connector_kit::UsageType;
+use aliyun_sms::{AliyunSmsConfig, AliyunSmsFactory};
+use connector_kit::{Registry, UsageType};
 use schemars::Schema;
 use schemars::generate::SchemaSettings;
 use schemars::transform::RecursiveTransform;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tencent_sms::{TencentSmsConfig, TencentSmsFactory};
 
 use form::FieldOrder;
 
-/// A provider whose config schema `cargo xtask schema` writes, and the browser test renders.
+/// A provider whose config schema `cargo xtask schema` writes, and the browser test renders:
+/// one for each factory of [`registry`], which gives the schema.
 pub struct Provider {
     /// The schema file is `docs/schema/{name}-config.schema.json`; the browser test's admin
     /// input is `xtask/forms/{name}.json`.
     pub name: &'static str,
+    /// The connector id its factory has in the [`registry`].
+    pub id: &'static str,
     /// The Rust config types, for the note at the top of the schema file.
     pub source: &'static str,
-    /// The config's schema as the Rust types give it (the loader's view: Markdown descriptions,
-    /// credentials that may come from the environment not required).
-    pub schema: fn() -> Result<Value, String>,
     /// Properties the form requires although the loader may read them from the environment.
     pub form_required: &'static [&'static str],
     /// The declaration order of each struct whose properties are not all required, by
@@ -49,24 +51,66 @@ pub struct Provider {
     /// environment: `Err` lists every problem. The tests hold the schema to it.
     #[cfg(test)]
     pub load: fn(&str) -> Result<(), String>,
+    /// The user guides whose config tables are generated from the schema (English, Chinese).
+    guides: [&'static Guide; 2],
 }
 
 /// Every provider with a config schema.
-pub const PROVIDERS: &[Provider] = &[Provider {
-    name: "aliyun-sms",
-    source: "crates/aliyun-sms/src/config.rs",
-    schema: config_schema,
-    form_required: &["accessKeyId", "accessKeySecret"],
-    field_orders: || Ok(vec![("", field_order::<AliyunSmsConfig>()?)]),
-    #[cfg(test)]
-    load: |text| {
-        AliyunSmsConfig::load_with_env(text, &aliyun_sms::LoadOptions::strict(), |_| None)
-            .map(drop)
-            .map_err(|e| e.to_string())
+pub const PROVIDERS: &[Provider] = &[
+    Provider {
+        name: "aliyun-sms",
+        id: aliyun_sms::METADATA.id,
+        source: "crates/aliyun-sms/src/config.rs",
+        form_required: &["accessKeyId", "accessKeySecret"],
+        field_orders: || Ok(vec![("", field_order::<AliyunSmsConfig>()?)]),
+        #[cfg(test)]
+        load: |text| {
+            AliyunSmsConfig::load_with_env(text, &aliyun_sms::LoadOptions::strict(), |_| None)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+        guides: [&EN, &ZH],
     },
-}];
+    Provider {
+        name: "tencent-sms",
+        id: tencent_sms::METADATA.id,
+        source: "crates/tencent-sms/src/config.rs",
+        form_required: &["accessKeyId", "accessKeySecret"],
+        field_orders: || Ok(vec![("", field_order::<TencentSmsConfig>()?)]),
+        #[cfg(test)]
+        load: |text| {
+            TencentSmsConfig::load_with_env(text, &tencent_sms::LoadOptions::strict(), |_| None)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+        guides: [&tencent::EN, &tencent::ZH],
+    },
+];
+
+/// The connector factories whose config schemas are generated: the providers the `aliyun-sms`
+/// command builds (a factory without an entry in [`PROVIDERS`] fails the xtask's tests).
+pub fn registry() -> Registry {
+    Registry::new()
+        .with(AliyunSmsFactory)
+        .and_then(|registry| registry.with(TencentSmsFactory))
+        .expect("each factory has its own id")
+}
 
 impl Provider {
+    /// The config's schema as its factory in the [`registry`] gives it (the loader's view:
+    /// Markdown descriptions, credentials that may come from the environment not required),
+    /// draft-07 and polished, with the usage types `templates` must hold.
+    pub fn schema(&self) -> Result<Value, String> {
+        let registry = registry();
+        let factory = registry.factory(self.id).map_err(|e| e.to_string())?;
+        let mut generator = SchemaSettings::draft07()
+            .with_transform(RecursiveTransform(polish))
+            .into_generator();
+        let mut schema = factory.config_schema(&mut generator).to_value();
+        require_usage_types(&mut schema)?;
+        Ok(schema)
+    }
+
     /// The schema file, from the workspace root.
     pub fn schema_path(&self) -> String {
         format!("docs/schema/{}-config.schema.json", self.name)
@@ -76,7 +120,7 @@ impl Provider {
     /// [`form::ORDER`] on each object, which the file leaves out).
     #[cfg(test)]
     pub fn form_schema(&self) -> Result<Value, String> {
-        self.shape((self.schema)()?)
+        self.shape(self.schema()?)
     }
 
     /// The form schema from the config schema `schema`.
@@ -92,7 +136,7 @@ const END: &str = "<!-- END GENERATED: config-types -->";
 /// Settings that [`AliyunSmsConfig::from_json`] reads from the environment when they are left
 /// out (the token only with an AccessKey ID from the environment): the tables say where else
 /// they come from.
-const FROM_ENV: [(&str, &str, Required); 3] = [
+const ALIYUN_FROM_ENV: &[(&str, &str, Required)] = &[
     ("accessKeyId", ENV_ACCESS_KEY_ID, Required::Yes),
     ("accessKeySecret", ENV_ACCESS_KEY_SECRET, Required::Yes),
     ("securityToken", ENV_SECURITY_TOKEN, Required::No),
@@ -100,7 +144,7 @@ const FROM_ENV: [(&str, &str, Required); 3] = [
 
 /// Whether a setting that may come from the environment is required.
 #[derive(Clone, Copy, PartialEq)]
-enum Required {
+pub(crate) enum Required {
     Yes,
     No,
 }
@@ -110,7 +154,7 @@ pub fn generate(check: bool) -> Result<(), String> {
     let root = workspace_root();
     let schemas = PROVIDERS
         .iter()
-        .map(|provider| Ok((provider, (provider.schema)()?)))
+        .map(|provider| Ok((provider, provider.schema()?)))
         .collect::<Result<Vec<_>, String>>()?;
     let files = generated_files(&root, &schemas)?;
     let stale = stale_files(&root, &files);
@@ -149,8 +193,8 @@ fn workspace_root() -> PathBuf {
     xtask.parent().unwrap_or(xtask).to_path_buf()
 }
 
-/// Every generated file, from each provider's config schema: its schema file, and for Aliyun the
-/// guides' tables (the guides keep everything outside their markers).
+/// Every generated file, from each provider's config schema: its schema file, and its guides'
+/// tables (the guides keep everything outside their markers).
 fn generated_files(root: &Path, schemas: &[(&Provider, Value)]) -> Result<Vec<Generated>, String> {
     let mut files = Vec::new();
     for (provider, schema) in schemas {
@@ -169,18 +213,15 @@ fn generated_files(root: &Path, schemas: &[(&Provider, Value)]) -> Result<Vec<Ge
         path: ROUTING_SCHEMA_PATH.to_owned(),
         contents: routing_schema_file()?,
     });
-    let schema = schemas
-        .iter()
-        .find(|(provider, _)| provider.name == "aliyun-sms")
-        .map(|(_, schema)| schema)
-        .ok_or("no Aliyun schema for the guides' tables")?;
-    for lang in [&EN, &ZH] {
-        let guide = fs::read_to_string(root.join(lang.path))
-            .map_err(|e| format!("cannot read {}: {e}", lang.path))?;
-        files.push(Generated {
-            path: lang.path.to_owned(),
-            contents: splice(&guide, &tables(schema, lang)?, lang.path)?,
-        });
+    for (provider, schema) in schemas {
+        for lang in provider.guides {
+            let guide = fs::read_to_string(root.join(lang.path))
+                .map_err(|e| format!("cannot read {}: {e}", lang.path))?;
+            files.push(Generated {
+                path: lang.path.to_owned(),
+                contents: splice(&guide, &tables(schema, lang)?, lang.path)?,
+            });
+        }
     }
     Ok(files)
 }
@@ -221,17 +262,14 @@ fn stale_message(stale: &[(&Generated, Option<String>)]) -> String {
 /// Where the routing config's schema is written.
 pub const ROUTING_SCHEMA_PATH: &str = "docs/schema/sms-routing-config.schema.json";
 
-/// The routing config's schema (`connector_kit::RoutingFactory`) over this workspace's
+/// The routing config's schema (`connector_kit::RoutingFactory`) over the [`registry`]'s
 /// providers, draft-07, with a `$comment` that it is generated.
 fn routing_schema_file() -> Result<String, String> {
-    use connector_kit::{ConnectorFactory, Registry, RoutingFactory};
-    let providers = Registry::new()
-        .with(aliyun_sms::AliyunSmsFactory)
-        .map_err(|e| e.to_string())?;
+    use connector_kit::{ConnectorFactory, RoutingFactory};
     let mut generator = SchemaSettings::draft07()
         .with_transform(RecursiveTransform(polish))
         .into_generator();
-    let schema = RoutingFactory::new(providers)
+    let schema = RoutingFactory::new(registry())
         .config_schema(&mut generator)
         .to_value();
     let text = serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?;
@@ -242,18 +280,6 @@ fn routing_schema_file() -> Result<String, String> {
         "{{\n  \"$comment\": {},\n{rest}\n",
         Value::from(note)
     ))
-}
-
-/// Aliyun's config schema, draft-07, as the Rust types give it (the loader's view).
-fn config_schema() -> Result<Value, String> {
-    let generator = SchemaSettings::draft07()
-        .with_transform(RecursiveTransform(polish))
-        .into_generator();
-    let mut schema = generator
-        .into_root_schema_for::<AliyunSmsConfig>()
-        .to_value();
-    require_usage_types(&mut schema)?;
-    Ok(schema)
 }
 
 /// Applied to every subschema: descriptions as plain paragraphs (doc comments are wrapped at
@@ -345,8 +371,8 @@ fn splice(guide: &str, generated: &str, path: &str) -> Result<String, String> {
     Ok(format!("{}\n{generated}{}", &guide[..start], &guide[end..]))
 }
 
-/// The words of one guide's generated tables.
-struct Lang {
+/// One guide's generated tables: where, in which words, and what the provider's config has.
+pub(crate) struct Guide {
     /// The guide, from the workspace root.
     path: &'static str,
     /// The first line between the markers.
@@ -355,7 +381,14 @@ struct Lang {
     template: &'static str,
     by_region: &'static str,
     usage_types: &'static str,
-    signature_versions: &'static str,
+    /// The enumerations with a table of their own besides the usage types: definition name,
+    /// row key prefix, heading.
+    choices: &'static [(&'static str, &'static str, &'static str)],
+    /// Settings the loader reads from the environment when they are left out.
+    from_env: &'static [(&'static str, &'static str, Required)],
+    /// The config's and a template's fields in declaration order.
+    config_order: fn() -> Result<Vec<&'static str>, String>,
+    template_order: fn() -> Result<Vec<&'static str>, String>,
     /// Name, type, required, default, description.
     object_header: [&'static str; 5],
     /// Value, required, description.
@@ -370,18 +403,25 @@ struct Lang {
     secret: &'static str,
     or: &'static str,
     enum_string: &'static str,
-    /// The descriptions by row key; `None` for the schema's own (English) ones.
-    descriptions: Option<&'static [(&'static str, &'static str)]>,
+    /// The descriptions by row key, in lists; `None` for the schema's own (English) ones.
+    descriptions: Option<&'static [&'static [(&'static str, &'static str)]]>,
 }
 
-const EN: Lang = Lang {
+const EN: Guide = Guide {
     path: "docs/aliyun-sms.md",
     note: "_Generated by `cargo xtask schema` from the Rust config types, like [the JSON Schema](schema/aliyun-sms-config.schema.json) that admin consoles render the config form from; do not edit by hand._",
     config: "The config:",
     template: "Each entry of `templates` (`Template`):",
     by_region: "`templateCode` as an object (one code for mainland China, one for elsewhere):",
     usage_types: "`usageType` values:",
-    signature_versions: "`signatureVersion` values:",
+    choices: &[(
+        "SignatureVersion",
+        "signatureVersion.",
+        "`signatureVersion` values:",
+    )],
+    from_env: ALIYUN_FROM_ENV,
+    config_order: field_order::<AliyunSmsConfig>,
+    template_order: field_order::<TemplateConfig>,
     object_header: ["Name", "Type", "Required", "Default", "Description"],
     choice_header: ["Value", "Required", "Description"],
     yes: "yes",
@@ -394,14 +434,21 @@ const EN: Lang = Lang {
     descriptions: None,
 };
 
-const ZH: Lang = Lang {
+const ZH: Guide = Guide {
     path: "docs/aliyun-sms.zh-CN.md",
     note: "_以下表格由 `cargo xtask schema` 根据 Rust 配置类型生成（管理控制台据以渲染配置表单的 [JSON Schema](schema/aliyun-sms-config.schema.json) 也是），请勿手动编辑。_",
     config: "配置：",
     template: "`templates` 的每一项（`Template`）：",
     by_region: "对象形式的 `templateCode`（中国大陆号码一个，其他号码一个）：",
     usage_types: "`usageType` 的取值：",
-    signature_versions: "`signatureVersion` 的取值：",
+    choices: &[(
+        "SignatureVersion",
+        "signatureVersion.",
+        "`signatureVersion` 的取值：",
+    )],
+    from_env: ALIYUN_FROM_ENV,
+    config_order: field_order::<AliyunSmsConfig>,
+    template_order: field_order::<TemplateConfig>,
     object_header: ["名称", "类型", "必填", "默认值", "说明"],
     choice_header: ["取值", "必填", "说明"],
     yes: "是",
@@ -411,7 +458,7 @@ const ZH: Lang = Lang {
     secret: "（密钥）",
     or: " 或 ",
     enum_string: "enum string",
-    descriptions: Some(ZH_DESCRIPTIONS),
+    descriptions: Some(&[USAGE_TYPES_ZH, ZH_DESCRIPTIONS]),
 };
 
 /// The Chinese table descriptions, by row key. A row without one fails generation, and so does
@@ -485,6 +532,18 @@ const ZH_DESCRIPTIONS: &[(&str, &str)] = &[
         "templateCode.overseas",
         "中国大陆以外号码使用的模板 CODE（国际/港澳台消息）。",
     ),
+    (
+        "signatureVersion.v1",
+        "RPC 签名 V1（HMAC-SHA1），与 Logto 连接器相同：所有参数都在表单正文中。",
+    ),
+    (
+        "signatureVersion.v3",
+        "签名 V3（ACS3-HMAC-SHA256）：参数在表单正文中，签名在 `Authorization` 请求头中。",
+    ),
+];
+
+/// The Chinese descriptions of the usage types, which every provider's guide shows.
+pub(crate) const USAGE_TYPES_ZH: &[(&str, &str)] = &[
     ("usageType.Register", "注册：确认新账号手机号的验证码。"),
     ("usageType.SignIn", "登录：已有用户登录的验证码。"),
     (
@@ -509,31 +568,23 @@ const ZH_DESCRIPTIONS: &[(&str, &str)] = &[
         "usageType.BindMfa",
         "把手机号绑定为多因素认证方式时的确认验证码。",
     ),
-    (
-        "signatureVersion.v1",
-        "RPC 签名 V1（HMAC-SHA1），与 Logto 连接器相同：所有参数都在表单正文中。",
-    ),
-    (
-        "signatureVersion.v3",
-        "签名 V3（ACS3-HMAC-SHA256）：参数在表单正文中，签名在 `Authorization` 请求头中。",
-    ),
 ];
 
 /// The config types tables of one guide, rendered from the schema.
-fn tables(schema: &Value, lang: &Lang) -> Result<String, String> {
+fn tables(schema: &Value, lang: &Guide) -> Result<String, String> {
     let mut tables = Tables {
         root: schema,
         lang,
         out: format!("\n{}\n", lang.note),
         described: Vec::new(),
     };
-    tables.object(lang.config, "", schema, &field_order::<AliyunSmsConfig>()?)?;
+    tables.object(lang.config, "", schema, &(lang.config_order)()?)?;
     let template = tables.definition("TemplateConfig")?;
     tables.object(
         lang.template,
         "templates[].",
         template,
-        &field_order::<TemplateConfig>()?,
+        &(lang.template_order)()?,
     )?;
     let by_region = tables
         .definition("TemplateCode")?
@@ -550,14 +601,11 @@ fn tables(schema: &Value, lang: &Lang) -> Result<String, String> {
         tables.definition("UsageType")?,
         Some(&required),
     )?;
-    tables.choices(
-        lang.signature_versions,
-        "signatureVersion.",
-        tables.definition("SignatureVersion")?,
-        None,
-    )?;
+    for (definition, prefix, heading) in lang.choices {
+        tables.choices(heading, prefix, tables.definition(definition)?, None)?;
+    }
     if let Some(descriptions) = lang.descriptions {
-        for (key, _) in descriptions {
+        for (key, _) in descriptions.iter().flat_map(|list| list.iter()) {
             if !tables.described.iter().any(|d| d == key) {
                 return Err(format!(
                     "xtask/src/schema.rs: ZH_DESCRIPTIONS has `{key}`, which no table has any more; remove it"
@@ -570,7 +618,7 @@ fn tables(schema: &Value, lang: &Lang) -> Result<String, String> {
 
 struct Tables<'a> {
     root: &'a Value,
-    lang: &'a Lang,
+    lang: &'a Guide,
     out: String,
     /// The row keys written so far.
     described: Vec<String>,
@@ -612,11 +660,13 @@ impl<'a> Tables<'a> {
                 .ok_or_else(|| format!("`{key}` has no description: give it a doc comment"))?,
             Some(descriptions) => descriptions
                 .iter()
+                .flat_map(|list| list.iter())
                 .find(|(k, _)| *k == key)
                 .map(|(_, d)| *d)
                 .ok_or_else(|| {
                     format!(
-                        "xtask/src/schema.rs: ZH_DESCRIPTIONS has no description for `{key}`; add one"
+                        "{}: the Chinese descriptions have no description for `{key}`; add one (xtask/src/schema)",
+                        self.lang.path
                     )
                 })?,
         };
@@ -654,7 +704,8 @@ impl<'a> Tables<'a> {
             let property = &properties[name];
             let required = if required.contains(&name) {
                 lang.yes.to_owned()
-            } else if let Some((_, variable, required)) = FROM_ENV
+            } else if let Some((_, variable, required)) = lang
+                .from_env
                 .iter()
                 .find(|(key, _, _)| prefix.is_empty() && *key == name)
             {

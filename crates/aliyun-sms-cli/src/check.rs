@@ -1,13 +1,19 @@
-//! `aliyun-sms check-config FILE` (`-` reads standard input), and the capped reading of a
-//! config file that `send --config` shares.
+//! `aliyun-sms check-config FILE [--provider P] [--strict]` (`-` reads standard input): the
+//! provider's loader on the file (nothing is sent), every problem and warning with its JSON
+//! path; and the capped reading of a config file that `send` and `status` share.
 
+use std::error::Error as _;
 use std::path::Path;
 
-use aliyun_sms::{AliyunSmsConfig, ConfigProblem, LoadOptions};
-use connector_kit::config::{DEFAULT_MAX_BYTES, ReadError, read_config, source_name};
+use connector_kit::config::{
+    ConfigError, ConfigProblem, ConfigWarnings, DEFAULT_MAX_BYTES, Loaded, ReadError, read_config,
+    source_name,
+};
+use connector_kit::{ConnectorError, ConnectorFactory, ErrorKind, Registry};
 use serde_json::{Value, json};
 
-use crate::output::{EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, report_failure};
+use crate::output::{EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, report_error, report_failure};
+use crate::providers;
 
 /// Reads a config file, or standard input for `-`, with the loader's size cap (1 MiB): the
 /// text, or the message and exit code of the failure (a file too large or not UTF-8 is bad
@@ -22,65 +28,125 @@ pub fn read_config_text(path: &Path) -> Result<String, (String, u8)> {
     })
 }
 
-pub fn run(file: &Path, strict: bool, json: bool) -> u8 {
+/// What the loader found: problems (none when the config loads) and warnings, each list with
+/// how many were left out of it.
+#[derive(Default)]
+struct Findings {
+    problems: Vec<ConfigProblem>,
+    omitted_problems: usize,
+    warnings: Vec<ConfigProblem>,
+    omitted_warnings: usize,
+}
+
+impl Findings {
+    fn loaded<T>(result: Result<Loaded<T>, ConfigError>) -> Self {
+        match result {
+            Ok(loaded) => Self::with_warnings(loaded.warnings),
+            Err(error) => Findings {
+                problems: error.problems,
+                omitted_problems: error.omitted,
+                ..Self::with_warnings(error.warnings)
+            },
+        }
+    }
+
+    fn with_warnings(warnings: ConfigWarnings) -> Self {
+        Findings {
+            warnings: warnings.warnings,
+            omitted_warnings: warnings.omitted,
+            ..Findings::default()
+        }
+    }
+}
+
+/// The provider's loader on `text`: its own loader where the command knows it (warnings and
+/// strict mode), else the registry's build (problems only).
+fn findings(
+    registry: &Registry,
+    factory: &dyn ConnectorFactory,
+    text: &str,
+    strict: bool,
+) -> Findings {
+    match factory.metadata().target {
+        "aliyun-sms" => {
+            let options = aliyun_sms::LoadOptions::default().with_strict(strict);
+            Findings::loaded(aliyun_sms::AliyunSmsConfig::load(text, &options))
+        }
+        "tencent-sms" => {
+            let options = if strict {
+                tencent_sms::LoadOptions::strict()
+            } else {
+                tencent_sms::LoadOptions::default()
+            };
+            match tencent_sms::TencentSmsConfig::load(text, &options) {
+                Ok(_) => Findings::default(),
+                Err(error) => Findings {
+                    problems: error
+                        .problems
+                        .into_iter()
+                        .map(|p| ConfigProblem::new(p.path, p.message))
+                        .collect(),
+                    ..Findings::default()
+                },
+            }
+        }
+        _ => match registry.build(factory.metadata().id, text) {
+            Ok(_) => Findings::default(),
+            Err(error) => Findings {
+                problems: problems(&error),
+                ..Findings::default()
+            },
+        },
+    }
+}
+
+pub fn run(file: &Path, provider: Option<&str>, strict: bool, json: bool) -> u8 {
     let name = source_name(file);
     let text = match read_config_text(file) {
         Ok(text) => text,
         Err((message, exit)) => return report_failure(&message, json, exit),
     };
-    let options = LoadOptions::default().with_strict(strict);
-    match AliyunSmsConfig::load(&text, &options) {
-        Ok(loaded) => {
-            let warnings = &loaded.warnings;
-            if json {
-                println!(
-                    "{}",
-                    json!({
-                        "ok": true,
-                        "strict": strict,
-                        "problems": [],
-                        "warnings": listed(&warnings.warnings),
-                        "omittedWarnings": warnings.omitted,
-                    })
-                );
-            } else if warnings.is_empty() {
-                println!("{name}: valid");
-            } else {
-                println!(
-                    "{name}: valid, with {} warning(s) (--strict refuses them)",
-                    warnings.count()
-                );
-                print_warnings(&warnings.warnings, warnings.omitted);
-            }
-            EXIT_OK
+    let registry = providers::registry();
+    let factory = match providers::choose(&registry, provider, &text) {
+        Ok(factory) => factory,
+        Err(error) => return report_error(&error, json, None),
+    };
+    let id = factory.metadata().id;
+    let found = findings(&registry, factory, &text, strict);
+    let valid = found.problems.is_empty() && found.omitted_problems == 0;
+    if json {
+        println!(
+            "{}",
+            json!({
+                "ok": valid,
+                "provider": id,
+                "strict": strict,
+                "problems": listed(&found.problems),
+                "omittedProblems": found.omitted_problems,
+                "warnings": listed(&found.warnings),
+                "omittedWarnings": found.omitted_warnings,
+            })
+        );
+    } else if valid {
+        let count = found.warnings.len() + found.omitted_warnings;
+        if count == 0 {
+            println!("{name} ({id}): valid");
+        } else {
+            println!("{name} ({id}): valid, with {count} warning(s) (--strict refuses them)");
         }
-        Err(error) => {
-            if json {
-                println!(
-                    "{}",
-                    json!({
-                        "ok": false,
-                        "strict": strict,
-                        "problems": listed(&error.problems),
-                        "omittedProblems": error.omitted,
-                        "warnings": listed(&error.warnings.warnings),
-                        "omittedWarnings": error.warnings.omitted,
-                    })
-                );
-            } else {
-                let count = error.problems.len() + error.omitted;
-                eprintln!("{name}: {count} problem(s)");
-                for problem in &error.problems {
-                    eprintln!("  {problem}");
-                }
-                if error.omitted > 0 {
-                    eprintln!("  … and {} more problems", error.omitted);
-                }
-                print_warnings(&error.warnings.warnings, error.warnings.omitted);
-            }
-            EXIT_BAD_INPUT
+        print_warnings(&found);
+    } else {
+        let count = found.problems.len() + found.omitted_problems;
+        eprintln!("{name}: {count} problem(s) as a config of {id}");
+        for problem in &found.problems {
+            eprintln!("  {problem}");
         }
+        if found.omitted_problems > 0 {
+            eprintln!("  … and {} more problems", found.omitted_problems);
+        }
+        print_warnings(&found);
     }
+    if valid { EXIT_OK } else { EXIT_BAD_INPUT }
 }
 
 fn listed(findings: &[ConfigProblem]) -> Vec<Value> {
@@ -90,11 +156,27 @@ fn listed(findings: &[ConfigProblem]) -> Vec<Value> {
         .collect()
 }
 
-fn print_warnings(warnings: &[ConfigProblem], omitted: usize) {
-    for warning in warnings {
+fn print_warnings(found: &Findings) {
+    for warning in &found.warnings {
         eprintln!("  warning: {warning}");
     }
-    if omitted > 0 {
-        eprintln!("  … and {omitted} more warnings");
+    if found.omitted_warnings > 0 {
+        eprintln!("  … and {} more warnings", found.omitted_warnings);
     }
+}
+
+/// Every problem of a config error: the kit's problem list when it is the error's source,
+/// else the one problem the error names.
+fn problems(error: &ConnectorError) -> Vec<ConfigProblem> {
+    if error.kind() == ErrorKind::InvalidConfig {
+        if let Some(config) = error.source().and_then(|s| s.downcast_ref::<ConfigError>()) {
+            return config.problems.clone();
+        }
+    }
+    let field = error.field().unwrap_or_default();
+    let message = error.message();
+    let message = message
+        .strip_prefix(&format!("{field}: "))
+        .unwrap_or(message);
+    vec![ConfigProblem::new(field, message)]
 }

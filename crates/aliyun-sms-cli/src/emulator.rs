@@ -1,13 +1,15 @@
-//! `aliyun-sms emulator`: serve the emulator with the demo account, with its knobs (limits,
-//! a fault, the clock) on the command line, a banner with everything a config needs, and each
-//! delivered message shown as it is delivered.
+//! `aliyun-sms emulator`: serve the emulator with the demo accounts of Aliyun and Tencent, with
+//! its knobs (limits, a fault, the clock) on the command line, a banner with everything a
+//! config of either provider needs, and each delivered message shown as it is delivered.
 
 use std::time::Duration;
 
 use aliyun_sms_emulator::chrono::{DateTime, TimeDelta, Utc};
 use aliyun_sms_emulator::{
-    Clock, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_SIGN_NAME, EmulatorConfig, Fault,
-    Limits, ManualClock, TemplateRegion, demo_connector_config,
+    Clock, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_SIGN_NAME, DEMO_TENCENT_REGION,
+    DEMO_TENCENT_SDK_APP_ID, DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY,
+    DEMO_TENCENT_SIGN_NAME, EmulatorConfig, Fault, Limits, ManualClock, Template, TemplateRegion,
+    TencentLimits, demo_connector_config, demo_tencent_connector_config,
 };
 use clap::Args;
 use serde_json::json;
@@ -20,12 +22,15 @@ pub struct EmulatorArgs {
     /// The port on 127.0.0.1 (0 picks a free one; the banner shows it).
     #[arg(long, default_value_t = 8787)]
     port: u16,
-    /// Per-number limits on verification codes (per sign name and number): `on` (Aliyun's
-    /// defaults: 1 a minute, 5 an hour, 10 a day), `off`, or your own, e.g. `5/minute,20/hour`
-    /// (a window left out has no limit).
+    /// Per-number limits on verification codes: `on` (each provider's defaults: Aliyun's 1 a
+    /// minute, 5 an hour, 10 a day per sign name and number; Tencent's 1 in 30 seconds, 5 an
+    /// hour, 10 a day per SdkAppId and number), `off`, or your own, e.g.
+    /// `1/30s,5/minute,20/hour` (Aliyun takes minute, hour and day; Tencent 30s, hour and day;
+    /// a window left out has no limit).
     #[arg(long, default_value = "on", value_parser = parse_limits)]
-    limits: Limits,
-    /// Make the next requests go wrong (see --fault-times): throttle, internal-error,
+    limits: BothLimits,
+    /// Make the next requests, to either provider, go wrong (see --fault-times): throttle
+    /// (Aliyun's Throttling.User, Tencent's RequestLimitExceeded), internal-error,
     /// close-connection, malformed-json, truncated-json, delay=DURATION (then served),
     /// late-answer=DURATION (delivered at once, answered late), slow-body=DURATION (an OK
     /// trickled a byte at a time). DURATION as 500ms, 3s, 1m.
@@ -36,38 +41,73 @@ pub struct EmulatorArgs {
     fault_times: usize,
     /// The emulator's clock: a time it stays at (2024-05-01T08:00:00Z), or this machine's clock
     /// moved by an offset (+20m, -1h, +90s). Requests more than 15 minutes from it are refused
-    /// with InvalidTimeStamp.Expired, as Aliyun refuses them.
+    /// with InvalidTimeStamp.Expired, as Aliyun refuses them; Tencent's, more than 5 minutes,
+    /// with AuthFailure.SignatureExpire.
     #[arg(long, value_name = "TIME|OFFSET", value_parser = parse_clock, allow_hyphen_values = true)]
     clock: Option<Clock>,
-    /// Print a ready config (the Logto JSON) for the demo account at --port, then exit:
+    /// Print a ready config (the Logto JSON) for a demo account at --port, then exit: Aliyun's
+    /// (the default), or `--print-config tencent` Tencent's:
     /// `aliyun-sms emulator --print-config > emulator.json`.
-    #[arg(long)]
-    print_config: bool,
+    #[arg(
+        long,
+        value_name = "PROVIDER",
+        num_args = 0..=1,
+        default_missing_value = "aliyun",
+        value_parser = ["aliyun", "tencent"]
+    )]
+    print_config: Option<String>,
 }
 
-/// `on`, `off`, or `N/minute,N/hour,N/day` (any of them).
-fn parse_limits(text: &str) -> Result<Limits, String> {
+/// The per-number limits of both gateways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BothLimits {
+    aliyun: Limits,
+    tencent: TencentLimits,
+}
+
+/// `on`, `off`, or `N/30s,N/minute,N/hour,N/day` (any of them).
+fn parse_limits(text: &str) -> Result<BothLimits, String> {
     match text.trim() {
-        "on" | "aliyun" => return Ok(Limits::default()),
-        "off" | "none" => return Ok(Limits::off()),
+        "on" => {
+            return Ok(BothLimits {
+                aliyun: Limits::default(),
+                tencent: TencentLimits::default(),
+            });
+        }
+        "off" | "none" => {
+            return Ok(BothLimits {
+                aliyun: Limits::off(),
+                tencent: TencentLimits::off(),
+            });
+        }
         _ => {}
     }
-    let mut limits = Limits::off();
+    let mut limits = BothLimits {
+        aliyun: Limits::off(),
+        tencent: TencentLimits::off(),
+    };
     for part in text.split(',') {
         let wrong = || {
             format!(
-                "{part:?} is not N/minute, N/hour or N/day; --limits takes on, off, or e.g. 5/minute,20/hour"
+                "{part:?} is not N/30s, N/minute, N/hour or N/day; --limits takes on, off, or \
+                 e.g. 5/minute,20/hour"
             )
         };
         let (count, window) = part.trim().split_once('/').ok_or_else(wrong)?;
         let count: u32 = count.trim().parse().map_err(|_| wrong())?;
-        let slot = match window.trim() {
-            "minute" | "min" | "m" => &mut limits.per_minute,
-            "hour" | "h" => &mut limits.per_hour,
-            "day" | "d" => &mut limits.per_day,
+        match window.trim() {
+            "30s" => limits.tencent.per_thirty_seconds = Some(count),
+            "minute" | "min" | "m" => limits.aliyun.per_minute = Some(count),
+            "hour" | "h" => {
+                limits.aliyun.per_hour = Some(count);
+                limits.tencent.per_hour = Some(count);
+            }
+            "day" | "d" => {
+                limits.aliyun.per_day = Some(count);
+                limits.tencent.per_day = Some(count);
+            }
             _ => return Err(wrong()),
-        };
-        *slot = Some(count);
+        }
     }
     Ok(limits)
 }
@@ -89,11 +129,7 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
     };
     let fault = match name {
         "throttle" => Fault::Throttle,
-        "internal-error" => Fault::respond(
-            500,
-            "application/json;charset=utf-8",
-            r#"{"RequestId":"00000000-0000-4000-8000-000000000500","Code":"InternalError","Message":"The request processing has failed due to some unknown error. (aliyun-sms emulator: --fault internal-error)"}"#,
-        ),
+        "internal-error" => Fault::InternalError,
         "close-connection" => Fault::CloseConnection,
         "malformed-json" => Fault::MalformedJson,
         "truncated-json" => Fault::TruncatedJson,
@@ -141,25 +177,46 @@ fn parse_clock(text: &str) -> Result<Clock, String> {
         })
 }
 
-fn describe_limits(limits: &Limits) -> String {
-    if limits.is_off() {
-        return "off (--limits on restores Aliyun's)".into();
+/// One gateway's limits in words: `windows` are (limit, "a minute"), `per` what they count.
+fn describe_limits(
+    windows: &[(Option<u32>, &str)],
+    per: &str,
+    defaults: bool,
+    whose: &str,
+) -> String {
+    let set: Vec<String> = windows
+        .iter()
+        .filter_map(|(limit, window)| limit.map(|n| format!("{n} {window}")))
+        .collect();
+    if set.is_empty() {
+        return format!("off (--limits on restores {whose})");
     }
+    let note = if defaults {
+        format!("{whose} defaults; --limits off lifts them")
+    } else {
+        format!("--limits on restores {whose}")
+    };
+    format!("{} per {per} ({note})", set.join(", "))
+}
+
+fn describe_aliyun_limits(limits: &Limits) -> String {
     let windows = [
         (limits.per_minute, "a minute"),
         (limits.per_hour, "an hour"),
         (limits.per_day, "a day"),
     ];
-    let set: Vec<String> = windows
-        .iter()
-        .filter_map(|(limit, window)| limit.map(|n| format!("{n} {window}")))
-        .collect();
-    let whose = if *limits == Limits::default() {
-        "Aliyun's defaults; --limits off lifts them"
-    } else {
-        "--limits on restores Aliyun's"
-    };
-    format!("{} per sign name and number ({whose})", set.join(", "))
+    let defaults = *limits == Limits::default();
+    describe_limits(&windows, "sign name and number", defaults, "Aliyun's")
+}
+
+fn describe_tencent_limits(limits: &TencentLimits) -> String {
+    let windows = [
+        (limits.per_thirty_seconds, "in 30 seconds"),
+        (limits.per_hour, "an hour"),
+        (limits.per_day, "a day"),
+    ];
+    let defaults = *limits == TencentLimits::default();
+    describe_limits(&windows, "SdkAppId and number", defaults, "Tencent's")
 }
 
 fn describe_clock(clock: &Clock) -> String {
@@ -183,20 +240,43 @@ fn region_name(region: TemplateRegion) -> &'static str {
     }
 }
 
+fn templates_json(templates: &[Template]) -> Vec<serde_json::Value> {
+    templates
+        .iter()
+        .map(|t| json!({ "code": t.code, "region": t.region, "content": t.content }))
+        .collect()
+}
+
+fn print_templates(templates: &[Template]) {
+    for template in templates {
+        println!(
+            "    {:<25} {:<23} {}",
+            template.code,
+            region_name(template.region),
+            template.content
+        );
+    }
+}
+
 pub async fn run(args: EmulatorArgs, json: bool) -> u8 {
-    if args.print_config {
+    if let Some(provider) = &args.print_config {
         if args.port == 0 {
             let message = "--print-config needs the port the config points at: give --port N";
             return report_failure(message, json, EXIT_BAD_INPUT);
         }
-        let config = demo_connector_config(&format!("http://127.0.0.1:{}", args.port));
+        let endpoint = format!("http://127.0.0.1:{}", args.port);
+        let config = match provider.as_str() {
+            "tencent" => demo_tencent_connector_config(&endpoint),
+            _ => demo_connector_config(&endpoint),
+        };
         println!(
             "{}",
             serde_json::to_string_pretty(&config).expect("JSON prints")
         );
         return EXIT_OK;
     }
-    let mut config = EmulatorConfig::demo().limits(args.limits);
+    let mut config = EmulatorConfig::demo().limits(args.limits.aliyun);
+    config.tencent.limits = args.limits.tencent;
     if let Some(clock) = args.clock {
         config = config.clock(clock);
     }
@@ -213,17 +293,13 @@ pub async fn run(args: EmulatorArgs, json: bool) -> u8 {
     }
     let endpoint = emulator.endpoint();
     let settings = emulator.config();
+    let tencent = &settings.tencent;
     let fault = args
         .fault
         .as_ref()
         .map(|f| format!("{f:?} for the next {} request(s)", args.fault_times));
+    let port = emulator.addr().port();
     if json {
-        let templates: Vec<_> = settings
-            .templates
-            .iter()
-            .map(|t| json!({ "code": t.code, "region": t.region, "content": t.content }))
-            .collect();
-        let config = demo_connector_config(&endpoint);
         println!(
             "{}",
             json!({
@@ -231,40 +307,69 @@ pub async fn run(args: EmulatorArgs, json: bool) -> u8 {
                 "accessKeyId": DEMO_ACCESS_KEY_ID,
                 "accessKeySecret": DEMO_ACCESS_KEY_SECRET,
                 "signName": DEMO_SIGN_NAME,
-                "templates": templates,
-                "limits": describe_limits(&settings.limits),
+                "templates": templates_json(&settings.templates),
+                "limits": describe_aliyun_limits(&settings.limits),
                 "clock": describe_clock(&settings.clock),
                 "fault": fault,
-                "config": config,
+                "config": demo_connector_config(&endpoint),
+                "tencent": {
+                    "secretId": DEMO_TENCENT_SECRET_ID,
+                    "secretKey": DEMO_TENCENT_SECRET_KEY,
+                    "sdkAppId": DEMO_TENCENT_SDK_APP_ID,
+                    "signName": DEMO_TENCENT_SIGN_NAME,
+                    "region": DEMO_TENCENT_REGION,
+                    "templates": templates_json(&tencent.templates),
+                    "limits": describe_tencent_limits(&tencent.limits),
+                    "config": demo_tencent_connector_config(&endpoint),
+                },
             })
         );
     } else {
-        println!("Aliyun SMS emulator (dysmsapi 2017-05-25, demo account) on {endpoint}");
-        println!("  not Aliyun: nothing leaves this machine, and its answers say they are its own");
-        println!("  endpoint         {endpoint}");
+        println!(
+            "SMS emulator (Aliyun dysmsapi 2017-05-25, Tencent SMS 2021-01-11; demo accounts) on {endpoint}"
+        );
+        println!(
+            "  not Aliyun or Tencent: nothing leaves this machine, and its answers say they are its own"
+        );
+        println!(
+            "  endpoint         {endpoint} (both providers: Tencent's requests are told by their X-TC-Action)"
+        );
+        println!("  clock            {}", describe_clock(&settings.clock));
+        if let Some(fault) = &fault {
+            println!("  fault            {fault}");
+        }
+        println!("  inbox            GET or DELETE {endpoint}/_emulator/inbox");
+        println!("Aliyun:");
         println!("  accessKeyId      {DEMO_ACCESS_KEY_ID}");
         println!(
             "  accessKeySecret  {DEMO_ACCESS_KEY_SECRET}   (demo only: it opens nothing else)"
         );
         println!("  signName         {DEMO_SIGN_NAME}");
         println!("  templates        verification codes, parameter `code`:");
-        for template in &settings.templates {
-            println!(
-                "    {:<25} {:<23} {}",
-                template.code,
-                region_name(template.region),
-                template.content
-            );
-        }
-        println!("  limits           {}", describe_limits(&settings.limits));
-        println!("  clock            {}", describe_clock(&settings.clock));
-        if let Some(fault) = &fault {
-            println!("  fault            {fault}");
-        }
-        println!("  inbox            GET or DELETE {endpoint}/_emulator/inbox");
+        print_templates(&settings.templates);
         println!(
-            "A config for it: aliyun-sms emulator --port {} --print-config > emulator.json",
-            emulator.addr().port()
+            "  limits           {}",
+            describe_aliyun_limits(&settings.limits)
+        );
+        println!(
+            "  config           aliyun-sms emulator --port {port} --print-config > aliyun.json"
+        );
+        println!("Tencent:");
+        println!("  accessKeyId      {DEMO_TENCENT_SECRET_ID}   (the SecretId)");
+        println!(
+            "  accessKeySecret  {DEMO_TENCENT_SECRET_KEY}   (the SecretKey; demo only: it opens nothing else)"
+        );
+        println!("  sdkAppId         {DEMO_TENCENT_SDK_APP_ID}");
+        println!("  signName         {DEMO_TENCENT_SIGN_NAME}");
+        println!("  region           {DEMO_TENCENT_REGION}");
+        println!("  templates        verification codes, one parameter {{1}}:");
+        print_templates(&tencent.templates);
+        println!(
+            "  limits           {}",
+            describe_tencent_limits(&tencent.limits)
+        );
+        println!(
+            "  config           aliyun-sms emulator --port {port} --print-config tencent > tencent.json"
         );
         println!("Press Ctrl-C to stop. Each message it delivers is shown here:");
     }
@@ -278,8 +383,9 @@ pub async fn run(args: EmulatorArgs, json: bool) -> u8 {
             delivered = deliveries.recv() => match delivered {
                 Ok(message) if json => println!("{}", json!({ "delivered": message })),
                 Ok(message) => println!(
-                    "{} to {} [{}] {}",
+                    "{} {} to {} [{}] {}",
                     message.sent_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    message.provider.as_str(),
                     message.phone_number,
                     message.template_code,
                     message.content
@@ -297,14 +403,29 @@ mod tests {
 
     #[test]
     fn limits() {
-        assert_eq!(parse_limits("on"), Ok(Limits::default()));
-        assert_eq!(parse_limits("off"), Ok(Limits::off()));
-        let own = parse_limits("5/minute, 20/hour").unwrap();
+        let on = parse_limits("on").unwrap();
         assert_eq!(
-            (own.per_minute, own.per_hour, own.per_day),
+            (on.aliyun, on.tencent),
+            (Limits::default(), TencentLimits::default())
+        );
+        let off = parse_limits("off").unwrap();
+        assert!(off.aliyun.is_off() && off.tencent.is_off());
+        let own = parse_limits("5/minute, 20/hour, 2/30s").unwrap();
+        let aliyun = own.aliyun;
+        assert_eq!(
+            (aliyun.per_minute, aliyun.per_hour, aliyun.per_day),
             (Some(5), Some(20), None)
         );
-        for bad in ["5", "x/minute", "5/week", ""] {
+        let tencent = own.tencent;
+        assert_eq!(
+            (
+                tencent.per_thirty_seconds,
+                tencent.per_hour,
+                tencent.per_day
+            ),
+            (Some(2), Some(20), None)
+        );
+        for bad in ["5", "x/minute", "5/week", "", "aliyun"] {
             assert!(parse_limits(bad).is_err(), "{bad}");
         }
     }

@@ -6,8 +6,8 @@ use tracing_subscriber::EnvFilter;
 fn directives(verbose: u8) -> &'static str {
     match verbose {
         0 => "",
-        1 => "aliyun_sms=info,connector_kit=info",
-        2 => "info,aliyun_sms=debug,connector_kit=debug",
+        1 => "aliyun_sms=info,tencent_sms=info,send_guard=info,connector_kit=info",
+        2 => "info,aliyun_sms=debug,tencent_sms=debug,send_guard=debug,connector_kit=debug",
         _ => "trace",
     }
 }

@@ -16,7 +16,7 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// Something on this machine failed: a file that cannot be read, a port that cannot be bound.
 pub const EXIT_INTERNAL: u8 = 3;
 /// The provider (or the emulator) answered and refused: credentials, sign name, template,
-/// number, per-number limits, account. Nothing was sent.
+/// number, per-number limits, account; or the send guard refused it. Nothing was sent.
 pub const EXIT_REFUSED: u8 = 4;
 
 /// The exit codes, as `--help` and the guide show them.
@@ -28,35 +28,41 @@ Exit codes:
   2  bad input here: an argument, the config, a phone number, a code (nothing was sent)
   3  a local failure: a file that cannot be read, a port that cannot be bound
   4  refused by the provider or the emulator: credentials, sign name, template, number,
-     limits, account (nothing was sent)";
+     limits, account; or by the send guard (--guard): a budget, country or number
+     type (nothing was sent)";
 
-/// Who answered, for errors: the embedded or a served emulator is not Aliyun.
+/// Who answered, for errors: the embedded or a served emulator is not the provider.
 #[derive(Clone, Copy)]
 pub enum Origin<'a> {
-    /// The emulator embedded in this command, at this endpoint.
-    EmbeddedEmulator(&'a str),
-    /// A configured endpoint: its host (and port).
-    Endpoint(&'a str),
+    /// The emulator embedded in this command, at this endpoint, standing in for this provider
+    /// (`Aliyun`).
+    EmbeddedEmulator(&'a str, &'a str),
+    /// A configured endpoint: its host (and port), and the provider it is configured for.
+    Endpoint(&'a str, &'a str),
+    /// The send guard in front of the connector (`send --guard`).
+    Guard,
 }
 
 impl Origin<'_> {
     fn describe(self) -> String {
         match self {
-            Origin::EmbeddedEmulator(endpoint) => {
-                format!("the embedded emulator at {endpoint}, not Aliyun")
+            Origin::EmbeddedEmulator(endpoint, provider) => {
+                format!("the embedded emulator at {endpoint}, not {provider}")
             }
-            Origin::Endpoint(host) if is_loopback(host) => {
-                format!("{host}, a local endpoint (an emulator), not Aliyun")
+            Origin::Endpoint(host, provider) if is_loopback(host) => {
+                format!("{host}, a local endpoint (an emulator), not {provider}")
             }
-            Origin::Endpoint(host) => host.to_owned(),
+            Origin::Endpoint(host, _) => host.to_owned(),
+            Origin::Guard => "the send guard (--guard), before any provider".to_owned(),
         }
     }
 
     fn label(self) -> &'static str {
         match self {
-            Origin::EmbeddedEmulator(_) => "emulator",
-            Origin::Endpoint(host) if is_loopback(host) => "local endpoint",
-            Origin::Endpoint(_) => "provider",
+            Origin::EmbeddedEmulator(..) => "emulator",
+            Origin::Endpoint(host, _) if is_loopback(host) => "local endpoint",
+            Origin::Endpoint(..) => "provider",
+            Origin::Guard => "guard",
         }
     }
 }

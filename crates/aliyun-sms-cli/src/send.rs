@@ -1,13 +1,20 @@
-//! `aliyun-sms send`: one verification code, through the real connector.
+//! `aliyun-sms send`: verification codes through a connector the registry builds, to the
+//! embedded emulator or where a config points, optionally behind a send guard.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use aliyun_sms::AliyunSmsConnector;
-use aliyun_sms_emulator::{EmulatorConfig, demo_connector_config};
-use connector_kit::{ConnectorError, PhoneNumber, Receipt, SmsConnector, SmsMessage, UsageType};
+use aliyun_sms_emulator::{Emulator, EmulatorConfig};
+use connector_kit::{
+    ConnectorError, ConnectorFactory, PhoneNumber, Receipt, SmsConnector, SmsMessage, UsageType,
+};
 use serde_json::json;
 
-use crate::output::{EXIT_INTERNAL, EXIT_OK, Origin, bad_input, report_error, report_failure};
+use crate::guard;
+use crate::output::{
+    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Origin, bad_input, report_error, report_failure,
+};
+use crate::providers::{self, Emulation, Preview};
 use crate::wait::announced;
 
 pub struct SendArgs {
@@ -15,7 +22,11 @@ pub struct SendArgs {
     pub usage: UsageType,
     pub code: Option<String>,
     pub config: Option<PathBuf>,
+    pub provider: Option<String>,
     pub reference: Option<String>,
+    pub guard: Option<PathBuf>,
+    pub redis: Option<String>,
+    pub repeat: u32,
     pub json: bool,
 }
 
@@ -24,8 +35,8 @@ fn random_code() -> String {
     format!("{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000)
 }
 
-/// `--code` as Aliyun takes a verification-code template's variable: 4 to 6 ASCII letters or
-/// digits.
+/// `--code` as the providers take a verification code: 4 to 6 ASCII letters or digits (Tencent
+/// takes digits only; its refusal says so).
 fn check_code(code: &str) -> Result<(), ConnectorError> {
     let length = code.chars().count();
     if (4..=6).contains(&length) && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -46,133 +57,150 @@ pub fn parse_to(to: &str) -> Result<PhoneNumber, ConnectorError> {
     PhoneNumber::parse(to).map_err(|error| bad_input("to", format!("--to: {error}")))
 }
 
+/// Where the messages go.
+struct Route<'r> {
+    factory: &'r dyn ConnectorFactory,
+    connector: Arc<dyn SmsConnector>,
+    /// The config the connector was built from.
+    config: String,
+    /// The embedded emulator, when no config was given.
+    emulator: Option<(Emulator, Emulation)>,
+    /// Whether a send guard is in front of the connector.
+    guarded: bool,
+}
+
 pub async fn run(args: SendArgs) -> u8 {
     let json = args.json;
     let to = match parse_to(&args.to) {
         Ok(to) => to,
         Err(error) => return report_error(&error, json, None),
     };
-    let code = args.code.unwrap_or_else(random_code);
-    if let Err(error) = check_code(&code) {
-        return report_error(&error, json, None);
-    }
-    let mut message = SmsMessage::verification_code(to, args.usage, code.as_str());
-    if let Some(reference) = args.reference {
-        message = message.with_reference(reference);
-    }
-
-    let Some(path) = args.config else {
-        return send_to_emulator(&message, &code, json).await;
-    };
-    let config = match crate::check::read_config_text(&path) {
-        Ok(text) => text,
-        Err((message, exit)) => return report_failure(&message, json, exit),
-    };
-    let connector = match AliyunSmsConnector::from_json(&config) {
-        Ok(connector) => connector,
-        Err(error) => return report_error(&error, json, None),
-    };
-    let template = match Template::chosen(&connector, &message) {
-        Ok(template) => template,
-        Err(error) => return report_error(&error, json, None),
-    };
-    let host = connector.request_builder().host();
-    let waiting_for = format!(
-        "{host} to answer SendSms (at most {} ms)",
-        connector.config().timeout_ms
-    );
-    match announced(&waiting_for, connector.send(&message)).await {
-        Ok(receipt) => {
-            print_receipt(
-                &message,
-                &code,
-                &receipt,
-                &template,
-                Via::Endpoint(host),
-                json,
-            );
-            EXIT_OK
-        }
-        Err(error) => report_error(&error, json, Some(Origin::Endpoint(host))),
-    }
-}
-
-/// The template a message is sent with, as the connector chooses it.
-pub struct Template {
-    /// The template code, e.g. `SMS_DEMO_SIGNIN`.
-    code: String,
-    /// Its place in the config, e.g. `templates[1].templateCode.overseas`.
-    field: String,
-    /// The usage type whose template it is (the message's own, or `Generic`).
-    usage: UsageType,
-}
-
-impl Template {
-    /// Builds the request without sending it, to read which template it carries.
-    fn chosen(
-        connector: &AliyunSmsConnector,
-        message: &SmsMessage,
-    ) -> Result<Self, ConnectorError> {
-        let request =
-            connector
-                .request_builder()
-                .build(message, chrono::Utc::now(), "template-preview")?;
-        Ok(Template {
-            code: request.param("TemplateCode").unwrap_or_default().to_owned(),
-            field: request.template_field,
-            usage: request.template_usage,
-        })
-    }
-
-    fn region(&self) -> &'static str {
-        if self.field.ends_with(".overseas") {
-            "overseas"
-        } else if self.field.ends_with(".china") {
-            "china"
-        } else {
-            "any"
+    if let Some(code) = &args.code {
+        if let Err(error) = check_code(code) {
+            return report_error(&error, json, None);
         }
     }
+    let registry = providers::registry();
+    let route = match route(&registry, &args).await {
+        Ok(route) => route,
+        Err(exit) => return exit,
+    };
+    for _ in 0..args.repeat.max(1) {
+        let code = args.code.clone().unwrap_or_else(random_code);
+        let mut message = SmsMessage::verification_code(to.clone(), args.usage, code.as_str());
+        if let Some(reference) = &args.reference {
+            message = message.with_reference(reference.clone());
+        }
+        let exit = send_one(&route, &message, &code, json).await;
+        if exit != EXIT_OK {
+            return exit;
+        }
+    }
+    EXIT_OK
 }
 
-async fn send_to_emulator(message: &SmsMessage, code: &str, json: bool) -> u8 {
-    let emulator = match aliyun_sms_emulator::start(EmulatorConfig::demo()).await {
-        Ok(emulator) => emulator,
+/// The provider, its connector (behind the guard when asked) and, without a config, the
+/// embedded emulator; or the exit code of what went wrong, reported.
+async fn route<'r>(
+    registry: &'r connector_kit::Registry,
+    args: &SendArgs,
+) -> Result<Route<'r>, u8> {
+    let json = args.json;
+    let (factory, config, emulator) = match &args.config {
+        Some(path) => {
+            let config = crate::check::read_config_text(path)
+                .map_err(|(message, exit)| report_failure(&message, json, exit))?;
+            let factory = providers::choose(registry, args.provider.as_deref(), &config)
+                .map_err(|error| report_error(&error, json, None))?;
+            (factory, config, None)
+        }
+        None => {
+            let factory = match &args.provider {
+                Some(name) => providers::named(registry, name),
+                None => providers::choose(registry, None, "{}"),
+            }
+            .map_err(|error| report_error(&error, json, None))?;
+            let Some(emulation) = providers::emulation(factory) else {
+                let message = format!(
+                    "the embedded emulator serves Aliyun and Tencent, not {}: give --config",
+                    factory.metadata().id
+                );
+                return Err(report_failure(&message, json, EXIT_BAD_INPUT));
+            };
+            let emulator = aliyun_sms_emulator::start(EmulatorConfig::demo())
+                .await
+                .map_err(|error| {
+                    let message = format!("cannot start the embedded emulator: {error}");
+                    report_failure(&message, json, EXIT_INTERNAL)
+                })?;
+            let config = (emulation.demo_config)(&emulator.endpoint()).to_string();
+            (factory, config, Some((emulator, emulation)))
+        }
+    };
+    let connector = registry
+        .build(factory.metadata().id, &config)
+        .map_err(|error| report_error(&error, json, None))?;
+    let guarded = args.guard.is_some();
+    let connector = match &args.guard {
+        Some(path) => guard::wrap(path, args.redis.as_deref(), connector)
+            .map_err(|(message, exit)| report_failure(&message, json, exit))?,
+        None => connector,
+    };
+    Ok(Route {
+        factory,
+        connector,
+        config,
+        emulator,
+        guarded,
+    })
+}
+
+async fn send_one(route: &Route<'_>, message: &SmsMessage, code: &str, json: bool) -> u8 {
+    let preview = match providers::preview(route.factory, &route.config, message) {
+        Ok(preview) => preview,
+        Err(error) => return report_error(&error, json, None),
+    };
+    let endpoint = route
+        .emulator
+        .as_ref()
+        .map(|(emulator, _)| emulator.endpoint());
+    let provider = providers::display_name(route.factory);
+    let origin = match &endpoint {
+        Some(endpoint) => Origin::EmbeddedEmulator(endpoint, &provider),
+        None => Origin::Endpoint(&preview.host, &provider),
+    };
+    let waiting_for = match preview.timeout_ms {
+        Some(ms) => format!("{} to answer (at most {ms} ms)", preview.host),
+        None => format!("{} to answer", preview.host),
+    };
+    let receipt = match announced(&waiting_for, route.connector.send(message)).await {
+        Ok(receipt) => receipt,
         Err(error) => {
-            let message = format!("cannot start the embedded emulator: {error}");
-            return report_failure(&message, json, EXIT_INTERNAL);
+            let origin = if route.guarded && send_guard::GuardRefusal::of(&error).is_some() {
+                Origin::Guard
+            } else {
+                origin
+            };
+            return report_error(&error, json, Some(origin));
         }
     };
-    let endpoint = emulator.endpoint();
-    let connector =
-        match AliyunSmsConnector::from_json(&demo_connector_config(&endpoint).to_string()) {
-            Ok(connector) => connector,
-            Err(error) => return report_error(&error, json, None),
-        };
-    let template = match Template::chosen(&connector, message) {
-        Ok(template) => template,
-        Err(error) => return report_error(&error, json, None),
-    };
-    match connector.send(message).await {
-        Ok(receipt) => {
-            let delivered: Vec<_> = emulator
+    let via = match &route.emulator {
+        Some((emulator, emulation)) => {
+            let delivered = emulator
                 .inbox()
                 .into_iter()
-                .filter(|m| Some(&m.biz_id) == receipt.message_id.as_ref())
+                .filter(|m| {
+                    m.provider == emulation.provider
+                        && Some(&m.biz_id) == receipt.message_id.as_ref()
+                })
                 .map(|m| (m.phone_number, m.content))
                 .collect();
-            print_receipt(
-                message,
-                code,
-                &receipt,
-                &template,
-                Via::Emulator(&endpoint, delivered),
-                json,
-            );
-            EXIT_OK
+            Via::Emulator(endpoint.as_deref().unwrap_or_default(), delivered)
         }
-        Err(error) => report_error(&error, json, Some(Origin::EmbeddedEmulator(&endpoint))),
-    }
+        None => Via::Endpoint(&preview.host),
+    };
+    print_receipt(route.factory, message, code, &receipt, &preview, via, json);
+    EXIT_OK
 }
 
 /// Where a message went.
@@ -184,13 +212,15 @@ enum Via<'a> {
 }
 
 fn print_receipt(
+    factory: &dyn ConnectorFactory,
     message: &SmsMessage,
     code: &str,
     receipt: &Receipt,
-    template: &Template,
+    preview: &Preview,
     via: Via<'_>,
     json: bool,
 ) {
+    let template = preview.template.as_ref();
     if json {
         let (emulator, delivered, host) = match &via {
             Via::Emulator(endpoint, delivered) => (Some(*endpoint), Some(delivered), None),
@@ -203,16 +233,18 @@ fn print_receipt(
             "{}",
             json!({
                 "ok": true,
+                "provider": factory.metadata().id,
                 "to": message.to.digits(),
                 "usageType": message.usage,
                 "code": code,
-                "template": {
-                    "code": template.code,
-                    "field": template.field,
-                    "usageType": template.usage,
-                    "region": template.region(),
-                },
+                "template": template.map(|t| json!({
+                    "code": t.code,
+                    "field": t.field,
+                    "usageType": t.usage,
+                    "region": t.region(),
+                })),
                 "reference": message.reference,
+                "messageId": receipt.message_id,
                 "bizId": receipt.message_id,
                 "requestId": receipt.request_id,
                 "emulator": emulator,
@@ -224,24 +256,30 @@ fn print_receipt(
         return;
     }
     let through = match &via {
-        Via::Emulator(endpoint, _) => format!("the embedded emulator at {endpoint}"),
+        Via::Emulator(endpoint, _) => format!(
+            "the embedded emulator at {endpoint} ({})",
+            providers::short_name(factory)
+        ),
         Via::Endpoint(host) => (*host).to_owned(),
     };
     println!(
         "Sent {} code {code} to {} through {through}",
         message.usage, message.to
     );
-    let numbers = match template.region() {
-        "china" => "for mainland China numbers",
-        "overseas" => "for numbers outside mainland China",
-        _ => "for every number",
-    };
+    if let Some(template) = template {
+        let numbers = match template.region() {
+            "china" => "for mainland China numbers",
+            "overseas" => "for numbers outside mainland China",
+            _ => "for every number",
+        };
+        println!(
+            "  Template   {} ({}: {}'s template {numbers})",
+            template.code, template.field, template.usage
+        );
+    }
     println!(
-        "  Template   {} ({}: {}'s template {numbers})",
-        template.code, template.field, template.usage
-    );
-    println!(
-        "  BizId      {}",
+        "  {:<10} {}",
+        providers::message_id_name(factory),
         receipt.message_id.as_deref().unwrap_or("-")
     );
     println!(

@@ -1,13 +1,17 @@
-//! `aliyun-sms status`: what the provider knows of the messages sent to a number on a day.
+//! `aliyun-sms status`: what the provider knows of the messages sent to a number on a day, by the
+//! connector's delivery lookup (the kit's `SmsConnector::lookup_delivery`).
 
 use std::path::PathBuf;
+use std::time::SystemTime;
 
-use aliyun_sms::{AliyunSmsConnector, DeliveryStatus, SendDetails, SentMessage};
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use clap::Args;
+use connector_kit::{DeliveryQuery, DeliveryRecord, DeliveryReport, DeliveryStatus};
 use serde_json::json;
 
+use crate::check::read_config_text;
 use crate::output::{EXIT_OK, Origin, bad_input, report_error, report_failure};
+use crate::providers;
 use crate::send::parse_to;
 use crate::wait::announced;
 
@@ -16,23 +20,28 @@ pub struct StatusArgs {
     /// The number the message went to, as people type it.
     #[arg(long)]
     to: String,
-    /// The day it was sent, China time (UTC+8), as 2024-05-01 or 20240501; Aliyun keeps 30
-    /// days. Today in China when absent.
+    /// The day it was sent, China time (UTC+8, as Aliyun and Tencent date messages), as
+    /// 2024-05-01 or 20240501; Aliyun keeps 30 days and lists that day's messages, Tencent
+    /// keeps 7 and lists those from that day on. Today in China when absent.
     #[arg(long)]
     date: Option<String>,
-    /// Only the message with this BizId (what `send` printed).
-    #[arg(long, conflicts_with = "reference")]
-    biz_id: Option<String>,
-    /// Only the messages sent with this reference (`send --reference`, Aliyun's OutId).
+    /// Only the message with this id (what `send` printed: Aliyun's BizId, Tencent's
+    /// SerialNo).
+    #[arg(long, visible_alias = "biz-id")]
+    message_id: Option<String>,
+    /// Only the messages sent with this reference (`send --reference`: Aliyun's OutId,
+    /// Tencent's SessionContext).
     #[arg(long)]
     reference: Option<String>,
-    /// The connector config (the Logto JSON): your Aliyun account's, or a served emulator's
+    /// The connector config (the Logto JSON): your provider account's, or a served emulator's
     /// (`aliyun-sms emulator --print-config`).
     #[arg(long)]
     config: PathBuf,
+    #[arg(long, help = providers::PROVIDER_HELP)]
+    provider: Option<String>,
 }
 
-/// China Standard Time, the time zone of Aliyun's dates.
+/// China Standard Time, the time zone of the providers' dates.
 fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
@@ -51,6 +60,17 @@ fn parse_date(date: Option<&str>) -> Result<NaiveDate, connector_kit::ConnectorE
         })
 }
 
+/// When the lookup says the message was sent: the start of the day (China time), so that
+/// every message of the day is asked about (Aliyun's lookup asks for that day; Tencent's from a
+/// little before that time to now).
+fn sent_at(date: NaiveDate) -> SystemTime {
+    let midnight = date.and_time(NaiveTime::MIN);
+    china()
+        .from_local_datetime(&midnight)
+        .single()
+        .map_or_else(|| Utc::now().into(), |at| at.with_timezone(&Utc).into())
+}
+
 pub async fn run(args: StatusArgs, json: bool) -> u8 {
     let to = match parse_to(&args.to) {
         Ok(to) => to,
@@ -60,81 +80,86 @@ pub async fn run(args: StatusArgs, json: bool) -> u8 {
         Ok(date) => date,
         Err(error) => return report_error(&error, json, None),
     };
-    let config = match crate::check::read_config_text(&args.config) {
+    let config = match read_config_text(&args.config) {
         Ok(text) => text,
         Err((message, exit)) => return report_failure(&message, json, exit),
     };
-    let connector = match AliyunSmsConnector::from_json(&config) {
+    let registry = providers::registry();
+    let factory = match providers::choose(&registry, args.provider.as_deref(), &config) {
+        Ok(factory) => factory,
+        Err(error) => return report_error(&error, json, None),
+    };
+    let connector = match registry.build(factory.metadata().id, &config) {
         Ok(connector) => connector,
         Err(error) => return report_error(&error, json, None),
     };
-    let host = connector.request_builder().host();
-    let waiting_for = format!(
-        "{host} to answer QuerySendDetails (at most {} ms)",
-        connector.config().timeout_ms
-    );
-    let lookup = connector.query_send_details(&to, date, args.biz_id.as_deref());
-    let details = match announced(&waiting_for, lookup).await {
-        Ok(details) => details,
-        Err(error) => return report_error(&error, json, Some(Origin::Endpoint(host))),
+    let (host, timeout_ms) = providers::endpoint(factory, &config);
+    let waiting_for = match timeout_ms {
+        Some(ms) => format!("{host} to answer the delivery lookup (at most {ms} ms)"),
+        None => format!("{host} to answer the delivery lookup"),
     };
-    let found: Vec<&SentMessage> = details
-        .messages
-        .iter()
-        .filter(|m| {
-            args.reference
-                .as_deref()
-                .is_none_or(|r| m.out_id.as_deref() == Some(r))
-        })
-        .collect();
+    let mut query = DeliveryQuery::new(to, sent_at(date));
+    if let Some(id) = &args.message_id {
+        query = query.with_message_id(id.clone());
+    }
+    if let Some(reference) = &args.reference {
+        query = query.with_reference(reference.clone());
+    }
+    let report = match announced(&waiting_for, connector.lookup_delivery(&query)).await {
+        Ok(report) => report,
+        Err(error) => {
+            let provider = providers::display_name(factory);
+            return report_error(&error, json, Some(Origin::Endpoint(&host, &provider)));
+        }
+    };
     let asked = Asked {
+        provider: factory.metadata().id,
+        id_name: providers::message_id_name(factory),
         to: &args.to,
         date,
-        biz_id: args.biz_id.as_deref(),
+        message_id: args.message_id.as_deref(),
         reference: args.reference.as_deref(),
-        host,
+        host: &host,
     };
     if json {
-        print_json(&asked, &details, &found);
+        print_json(&asked, &report);
     } else {
-        print_text(&asked, &found);
+        print_text(&asked, &report.records);
     }
     EXIT_OK
 }
 
 /// What was asked, to say it back.
 struct Asked<'a> {
+    provider: &'a str,
+    id_name: &'a str,
     to: &'a str,
     date: NaiveDate,
-    biz_id: Option<&'a str>,
+    message_id: Option<&'a str>,
     reference: Option<&'a str>,
     host: &'a str,
 }
 
-fn status_name(status: DeliveryStatus) -> String {
+fn status_name(status: DeliveryStatus) -> &'static str {
     match status {
-        DeliveryStatus::Waiting => "waiting".into(),
-        DeliveryStatus::Failed => "failed".into(),
-        DeliveryStatus::Delivered => "delivered".into(),
-        DeliveryStatus::Other(code) => format!("unknown status {code}"),
+        DeliveryStatus::Pending => "waiting",
+        DeliveryStatus::Failed => "failed",
+        DeliveryStatus::Delivered => "delivered",
         // DeliveryStatus is non_exhaustive: a status a later version names.
-        other => format!("{other:?}").to_lowercase(),
+        _ => "unknown",
     }
 }
 
-fn print_json(asked: &Asked<'_>, details: &SendDetails, found: &[&SentMessage]) {
-    let messages: Vec<_> = found
+fn print_json(asked: &Asked<'_>, report: &DeliveryReport) {
+    let messages: Vec<_> = report
+        .records
         .iter()
-        .map(|m| {
+        .map(|record| {
             json!({
-                "status": status_name(m.status),
-                "errorCode": m.error_code,
-                "to": m.phone_number,
-                "templateCode": m.template_code,
-                "content": m.content,
-                "sendDate": m.send_date,
-                "receiveDate": m.receive_date,
-                "reference": m.out_id,
+                "status": status_name(record.status),
+                "providerStatus": record.provider_status,
+                "messageId": record.message_id,
+                "reference": record.reference,
             })
         })
         .collect();
@@ -143,22 +168,22 @@ fn print_json(asked: &Asked<'_>, details: &SendDetails, found: &[&SentMessage]) 
         json!({
             "ok": true,
             "found": !messages.is_empty(),
+            "provider": asked.provider,
             "to": asked.to,
             "date": asked.date.to_string(),
-            "bizId": asked.biz_id,
+            "messageId": asked.message_id,
             "reference": asked.reference,
             "host": asked.host,
-            "totalCount": details.total_count,
             "messages": messages,
-            "requestId": details.request_id,
+            "requestId": report.request_id,
         })
     );
 }
 
-fn print_text(asked: &Asked<'_>, found: &[&SentMessage]) {
+fn print_text(asked: &Asked<'_>, found: &[DeliveryRecord]) {
     let mut which = String::new();
-    if let Some(id) = asked.biz_id {
-        which.push_str(&format!(" with BizId {id}"));
+    if let Some(id) = asked.message_id {
+        which.push_str(&format!(" with {} {id}", asked.id_name));
     }
     if let Some(reference) = asked.reference {
         which.push_str(&format!(" with reference {reference}"));
@@ -170,7 +195,7 @@ fn print_text(asked: &Asked<'_>, found: &[&SentMessage]) {
             asked.to, asked.host
         );
         println!(
-            "  Aliyun may take a few seconds to list a message it has just accepted; a send \
+            "  A provider may take a few seconds to list a message it has just accepted; a send \
              refused with an error was never listed."
         );
         return;
@@ -181,19 +206,16 @@ fn print_text(asked: &Asked<'_>, found: &[&SentMessage]) {
         asked.to,
         asked.host
     );
-    for message in found {
-        let status = status_name(message.status);
-        match (message.status, message.error_code.as_deref()) {
+    for record in found {
+        let status = status_name(record.status);
+        match (record.status, record.provider_status.as_deref()) {
             (DeliveryStatus::Failed, Some(code)) => println!("- {status} (carrier: {code})"),
+            (_, Some(code)) => println!("- {status} ({code})"),
             _ => println!("- {status}"),
         }
         let rows = [
-            ("to", Some(message.phone_number.as_str())),
-            ("template", message.template_code.as_deref()),
-            ("sent", message.send_date.as_deref()),
-            ("received", message.receive_date.as_deref()),
-            ("reference", message.out_id.as_deref()),
-            ("text", message.content.as_deref()),
+            (asked.id_name, record.message_id.as_deref()),
+            ("reference", record.reference.as_deref()),
         ];
         for (label, value) in rows {
             if let Some(value) = value.filter(|v| !v.is_empty()) {
@@ -216,5 +238,12 @@ mod tests {
         assert_eq!(parse_date(None).unwrap(), today);
         let error = parse_date(Some("01/05/2024")).unwrap_err();
         assert_eq!(error.field(), Some("date"));
+    }
+
+    #[test]
+    fn a_day_is_asked_about_from_its_start_in_china() {
+        let day = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+        let at: chrono::DateTime<Utc> = sent_at(day).into();
+        assert_eq!(at.to_rfc3339(), "2024-04-30T16:00:00+00:00");
     }
 }

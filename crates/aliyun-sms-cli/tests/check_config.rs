@@ -158,7 +158,7 @@ fn standard_input_is_read_with_the_same_cap() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "standard input: valid\n"
+        "standard input (aliyun-short-message-service): valid\n"
     );
 
     let output = aliyun_sms()

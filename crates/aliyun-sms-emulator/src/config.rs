@@ -1,9 +1,12 @@
-//! What the emulated account has: keys, approved sign names and templates, limits, clock.
+//! What the emulator serves: the Aliyun account (keys, approved sign names and templates,
+//! per-number limits), the Tencent account ([`TencentAccount`]), and what they share (clock,
+//! inbox size).
 
 use aliyun_sign::Credentials;
 
 use crate::clock::Clock;
 use crate::template::Template;
+use crate::tencent::account::TencentAccount;
 
 /// Access key id of the demo account ([`EmulatorConfig::demo`]). Not a real key.
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoEmulatorKey01";
@@ -67,7 +70,7 @@ pub fn demo_connector_config(endpoint: &str) -> serde_json::Value {
 /// Default number of delivered messages the inbox keeps (the oldest go first).
 pub const DEFAULT_INBOX_CAPACITY: usize = 100_000;
 
-/// Per-number limits on verification-code templates (Aliyun's defaults: 1 a minute,
+/// Aliyun's per-number limits on verification-code templates (its defaults: 1 a minute,
 /// 5 an hour, 10 a day). `None` means no limit. Windows slide: "a minute" is the last
 /// 60 seconds of the emulator's clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,7 +109,9 @@ impl Default for Limits {
     }
 }
 
-/// The emulated account. Build it with the chained methods or fill the fields.
+/// What the emulator serves: the Aliyun account (the fields `accounts` to `limits`), the Tencent
+/// account ([`tencent`](Self::tencent)), the clock both read and the inbox both deliver to.
+/// Build it with the chained methods or fill the fields.
 ///
 /// ```
 /// use aliyun_sms_emulator::{EmulatorConfig, Limits, ManualClock, Template};
@@ -123,15 +128,17 @@ impl Default for Limits {
 /// ```
 #[derive(Clone, Debug)]
 pub struct EmulatorConfig {
-    /// Accepted keys. An account whose credentials carry a security token is an STS
+    /// Aliyun's accepted keys. An account whose credentials carry a security token is an STS
     /// account: its requests must carry the same token.
     pub accounts: Vec<Credentials>,
-    /// Approved sign names (`SignName`).
+    /// Aliyun's approved sign names (`SignName`).
     pub sign_names: Vec<String>,
-    /// Approved templates (`TemplateCode`).
+    /// Aliyun's approved templates (`TemplateCode`).
     pub templates: Vec<Template>,
-    /// Per-number limits on verification-code templates.
+    /// Aliyun's per-number limits on verification-code templates.
     pub limits: Limits,
+    /// The Tencent Cloud account (none by default: no key opens it).
+    pub tencent: TencentAccount,
     /// Where "now" comes from.
     pub clock: Clock,
     /// How many delivered messages the inbox keeps before dropping the oldest.
@@ -145,6 +152,7 @@ impl Default for EmulatorConfig {
             sign_names: Vec::new(),
             templates: Vec::new(),
             limits: Limits::default(),
+            tencent: TencentAccount::new(),
             clock: Clock::System,
             inbox_capacity: DEFAULT_INBOX_CAPACITY,
         }
@@ -152,17 +160,19 @@ impl Default for EmulatorConfig {
 }
 
 impl EmulatorConfig {
-    /// An account with no keys, sign names or templates; default limits; system clock.
+    /// Accounts with no keys, sign names or templates; default limits; system clock.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The demo account: [`DEMO_ACCESS_KEY_ID`] / [`DEMO_ACCESS_KEY_SECRET`], sign name
-    /// [`DEMO_SIGN_NAME`], the verification-code templates of [`DEMO_TEMPLATES`] (mainland
-    /// China templates, but [`DEMO_OVERSEAS_TEMPLATE`], an international one), Aliyun's
-    /// default limits, the system clock.
+    /// The demo accounts, the system clock. Aliyun's: [`DEMO_ACCESS_KEY_ID`] /
+    /// [`DEMO_ACCESS_KEY_SECRET`], sign name [`DEMO_SIGN_NAME`], the verification-code
+    /// templates of [`DEMO_TEMPLATES`] (mainland China templates, but
+    /// [`DEMO_OVERSEAS_TEMPLATE`], an international one), Aliyun's default limits. Tencent's:
+    /// [`TencentAccount::demo`].
     pub fn demo() -> Self {
         let config = EmulatorConfig::new()
+            .tencent(TencentAccount::demo())
             .account(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET))
             .sign_name(DEMO_SIGN_NAME);
         DEMO_TEMPLATES
@@ -177,25 +187,31 @@ impl EmulatorConfig {
             })
     }
 
-    /// Accept these credentials (with a security token: an STS account).
+    /// Serve this Tencent Cloud account.
+    pub fn tencent(mut self, account: TencentAccount) -> Self {
+        self.tencent = account;
+        self
+    }
+
+    /// Accept these Aliyun credentials (with a security token: an STS account).
     pub fn account(mut self, credentials: Credentials) -> Self {
         self.accounts.push(credentials);
         self
     }
 
-    /// Approve a sign name.
+    /// Approve an Aliyun sign name.
     pub fn sign_name(mut self, name: impl Into<String>) -> Self {
         self.sign_names.push(name.into());
         self
     }
 
-    /// Approve a template.
+    /// Approve an Aliyun template.
     pub fn template(mut self, template: Template) -> Self {
         self.templates.push(template);
         self
     }
 
-    /// Set the per-number limits.
+    /// Set Aliyun's per-number limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self

@@ -13,7 +13,9 @@ use tokio::time::Sleep;
 use crate::lock;
 
 /// Something that goes wrong with one API request. Faults apply to requests in arrival
-/// order, every path but the emulator's own `/_emulator/...`, which is never faulted. A
+/// order, whichever provider they are for, every path but the emulator's own
+/// `/_emulator/...`, which is never faulted. Answers that stand for a provider's (a throttle,
+/// an internal error, a spoilt success) are in the shape of the provider the request is for. A
 /// faulted request delivers nothing, except [`Fault::Delay`], which is served normally after
 /// the delay, and [`Fault::LateAnswer`], which is served at once and answered late.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,10 +39,10 @@ pub enum Fault {
     },
     /// HTTP 200, `application/json`, a body that is not JSON.
     MalformedJson,
-    /// HTTP 200, `application/json`, the first half of a valid `"Code":"OK"` answer (with
+    /// HTTP 200, `application/json`, the first half of a valid success answer (with
     /// a matching `Content-Length`).
     TruncatedJson,
-    /// Headers at once, then a valid `"Code":"OK"` answer `chunk` bytes at a time, one
+    /// Headers at once, then a valid success answer `chunk` bytes at a time, one
     /// chunk every `interval`.
     SlowBody {
         /// Bytes per chunk (0 counts as 1).
@@ -50,8 +52,12 @@ pub enum Fault {
     },
     /// Read the request, then close the TCP connection without sending a single byte.
     CloseConnection,
-    /// Answer `Throttling.User` (HTTP 400, `Request was denied due to user flow control.`).
+    /// The provider's throttling answer: Aliyun's `Throttling.User` (HTTP 400, `Request was
+    /// denied due to user flow control.`), Tencent's `RequestLimitExceeded` (HTTP 200).
     Throttle,
+    /// The provider's internal-error answer, after which the outcome of a send is unknown:
+    /// Aliyun's `InternalError` (HTTP 500), Tencent's `InternalError` (HTTP 200).
+    InternalError,
 }
 
 impl Fault {

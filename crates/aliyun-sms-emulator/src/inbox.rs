@@ -1,4 +1,5 @@
-//! What the emulator "delivered": one record per number of each accepted send.
+//! What the emulator "delivered": one record per number of each accepted send, whichever
+//! provider's gateway accepted it.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -9,23 +10,50 @@ use tokio::sync::broadcast;
 
 use crate::lock;
 
-/// One text message the emulator delivered to one phone.
+/// The provider whose gateway accepted a send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Provider {
+    /// Alibaba Cloud SMS (`dysmsapi` 2017-05-25).
+    Aliyun,
+    /// Tencent Cloud SMS (API 2021-01-11).
+    Tencent,
+}
+
+impl Provider {
+    /// `aliyun` or `tencent`, as in the inbox's JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Aliyun => "aliyun",
+            Provider::Tencent => "tencent",
+        }
+    }
+}
+
+/// One text message the emulator delivered to one phone, in the same shape for every provider.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DeliveredMessage {
+    /// Whose gateway accepted the send.
+    pub provider: Provider,
     /// The number, normalised (`+8613800138000`); see
     /// [`normalize_phone_number`](crate::normalize_phone_number).
     pub phone_number: String,
-    /// The `SignName` it was sent with.
+    /// The sign name it was sent with (Aliyun's `SignName`, Tencent's `SignName`; empty for a
+    /// Tencent international message sent without one).
     pub sign_name: String,
-    /// The `TemplateCode` it was sent with.
+    /// The template it was sent with (Aliyun's `TemplateCode`, Tencent's `TemplateId`).
     pub template_code: String,
-    /// The text the phone shows: `【SignName】` + the rendered template.
+    /// The text the phone shows: `【sign name】` + the rendered template.
     pub content: String,
-    /// The template parameters (`TemplateParam`).
+    /// The template parameters: Aliyun's `TemplateParam` by name; Tencent's `TemplateParamSet`
+    /// by position, keyed `"1"`, `"2"`, ... as its templates' `{1}`, `{2}`.
     pub params: BTreeMap<String, String>,
-    /// The `BizId` of the send (shared by all numbers of one request).
+    /// The provider's id for the message: Aliyun's `BizId` (shared by all numbers of one
+    /// request), Tencent's `SerialNo` (one per number).
     pub biz_id: String,
-    /// The caller's `OutId`, if it gave one.
+    /// The caller's reference, if it gave one: Aliyun's `OutId`, Tencent's `SessionContext`.
     pub out_id: Option<String>,
     /// When it was sent, by the emulator's clock.
     pub sent_at: DateTime<Utc>,

@@ -98,6 +98,23 @@ pub(crate) fn load_metadata() {
     phonenumber::metadata::DATABASE.iter().next();
 }
 
+/// The country or region of a normalised number as an ISO 3166 code (`CN`, `US`), as Tencent's
+/// `IsoCode` says it; `None` when the metadata knows none.
+pub(crate) fn region_code(normalised: &str) -> Option<String> {
+    let parsed = phonenumber::parse(None, normalised).ok()?;
+    let metadata = parsed.metadata(&phonenumber::metadata::DATABASE)?;
+    Some(metadata.id().to_string()).filter(|id| id.len() == 2)
+}
+
+/// A normalised number's country calling code and the number within it (`86`,
+/// `13800138000`), as Tencent's `CountryCode` and `SubscriberNumber` say them.
+pub(crate) fn split_country_code(normalised: &str) -> Option<(String, String)> {
+    let parsed = phonenumber::parse(None, normalised).ok()?;
+    let code = parsed.code().value().to_string();
+    let subscriber = normalised.strip_prefix('+')?.strip_prefix(code.as_str())?;
+    Some((code, subscriber.to_string()))
+}
+
 /// Whether a normalised number (`+86…`) is a mainland China number.
 pub(crate) fn is_mainland_china(normalised: &str) -> bool {
     normalised.starts_with("+86")
@@ -158,6 +175,21 @@ mod tests {
         assert_eq!(
             normalize_phone_number("004915112345678").as_deref(),
             Some("+4915112345678")
+        );
+    }
+
+    #[test]
+    fn regions_and_country_codes() {
+        assert_eq!(region_code("+8613800138000").as_deref(), Some("CN"));
+        assert_eq!(region_code("+14155550100").as_deref(), Some("US"));
+        assert_eq!(region_code("+6598765432").as_deref(), Some("SG"));
+        assert_eq!(
+            split_country_code("+8613800138000"),
+            Some(("86".into(), "13800138000".into()))
+        );
+        assert_eq!(
+            split_country_code("+6598765432"),
+            Some(("65".into(), "98765432".into()))
         );
     }
 

@@ -1,11 +1,13 @@
-//! The HTTP/1.1 server (hyper on tokio, loopback only), fault application, the
-//! `/_emulator/inbox` control paths, and the [`Emulator`] handle.
+//! The shared core: the HTTP/1.1 server (hyper on tokio, loopback only), the state every
+//! gateway shares (config, inbox, faults), fault application, the `/_emulator/inbox` control
+//! paths, and the [`Emulator`] handle. Each request goes to one provider's [`Gateway`], told
+//! from its headers.
 
 use std::convert::Infallible;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,7 +15,7 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -23,21 +25,135 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::aliyun::AliyunGateway;
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
-use crate::error::ApiError;
-use crate::faults::{Fault, TrickleBody};
-use crate::inbox::DeliveredMessage;
+use crate::faults::{Fault, FaultQueue, TrickleBody};
+use crate::inbox::{DeliveredMessage, Inbox, Provider};
 use crate::lock;
-use crate::request::ApiRequest;
-use crate::response::{Answer, Format};
-use crate::service::{State, answer};
+use crate::tencent::TencentGateway;
 
-/// Largest request body read; beyond it the answer is HTTP 413.
-const MAX_REQUEST_BODY: usize = 4 * 1024 * 1024;
-/// `HostId` of gateway errors when the request has no `Host` header.
-const DEFAULT_HOST: &str = "dysmsapi.aliyuncs.com";
+/// Largest request body read; beyond it the provider's "too large" answer.
+pub(crate) const MAX_REQUEST_BODY: usize = 4 * 1024 * 1024;
 const JSON: &str = "application/json;charset=utf-8";
+
+/// Everything one emulator shares between its connections: what every gateway shares, and
+/// each gateway's own state.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub config: EmulatorConfig,
+    pub inbox: Inbox,
+    pub faults: FaultQueue,
+    pub requests_seen: AtomicU64,
+    pub aliyun: AliyunGateway,
+    pub tencent: TencentGateway,
+}
+
+impl State {
+    pub fn new(config: EmulatorConfig) -> Self {
+        State {
+            inbox: Inbox::new(config.inbox_capacity),
+            faults: FaultQueue::default(),
+            requests_seen: AtomicU64::new(0),
+            aliyun: AliyunGateway::new(&config),
+            tencent: TencentGateway::new(&config),
+            config,
+        }
+    }
+
+    fn gateway(&self, provider: Provider) -> &dyn Gateway {
+        match provider {
+            Provider::Aliyun => &self.aliyun,
+            Provider::Tencent => &self.tencent,
+        }
+    }
+}
+
+/// One HTTP request to an API path, as a gateway reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpRequest {
+    /// As received (`GET`, `POST`).
+    pub method: String,
+    /// The path, e.g. `/`.
+    pub path: String,
+    /// The query string after `?`, as received.
+    pub query: Option<String>,
+    /// Header names lower-case, values as received (lossy UTF-8), in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The exact body bytes (empty when the body was too large to read).
+    pub body: Bytes,
+}
+
+impl HttpRequest {
+    /// The first value of header `name` (lower-case), if present and not blank.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        first_header(&self.headers, name)
+    }
+
+    /// All values of header `name`, joined with `,` (empty when absent), as signatures read
+    /// a repeated header.
+    pub fn joined_header(&self, name: &str) -> String {
+        joined_header(&self.headers, name)
+    }
+}
+
+/// The first value of header `name` (lower-case) of `headers`, if present and not blank.
+pub(crate) fn first_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// All values of header `name` of `headers`, trimmed and joined with `,` (empty when absent).
+pub(crate) fn joined_header(headers: &[(String, String)], name: &str) -> String {
+    headers
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.trim())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A gateway's answer, before it becomes an HTTP response.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Bytes,
+    /// The provider's request-id response header, with the request's id.
+    pub request_id_header: Option<&'static str>,
+}
+
+/// The answers that fault injection asks a gateway for, in its provider's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Canned {
+    /// The provider's throttling answer.
+    Throttle,
+    /// The provider's internal-error answer.
+    InternalError,
+    /// The provider's answer to a body over [`MAX_REQUEST_BODY`].
+    BodyTooLarge,
+}
+
+/// One provider's endpoint: what it checks and how it answers.
+pub(crate) trait Gateway: Send + Sync {
+    /// A fresh `RequestId` as this provider writes them.
+    fn new_request_id(&self) -> String;
+
+    /// The answer to one API request.
+    fn answer(&self, state: &State, request: &HttpRequest, request_id: &str) -> Reply;
+
+    /// A canned answer, in the shape a request like `request` gets.
+    fn canned(&self, canned: Canned, request: &HttpRequest, request_id: &str) -> Reply;
+
+    /// A successful send's answer, for the faults that spoil one (nothing is delivered).
+    fn fake_ok_body(&self, state: &State, request: &HttpRequest, request_id: &str) -> Bytes;
+
+    /// HTTP 200 JSON that is not JSON, for [`Fault::MalformedJson`].
+    fn malformed_body(&self, request_id: &str) -> Bytes;
+}
 
 type Body = BoxBody<Bytes, Infallible>;
 
@@ -211,33 +327,37 @@ impl std::error::Error for Hangup {}
 
 async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response<Body>, Hangup> {
     state.requests_seen.fetch_add(1, Ordering::SeqCst);
-    let request_id = new_request_id();
     if request.uri().path().starts_with("/_emulator/") {
         return Ok(control(&state, &request));
     }
     let fault = state.faults.next();
-    let host = host_of(&request);
+    let provider = provider_of(&request);
+    let gateway = state.gateway(provider);
+    let request_id = gateway.new_request_id();
     let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+    let mut http = HttpRequest {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_string(), value)
+            })
+            .collect(),
+        body: Bytes::new(),
+    };
+    http.body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-            let error = ApiError::body_too_large(MAX_REQUEST_BODY);
-            let answer = Answer::error(&error, None, Format::Json, &request_id, &host);
-            return Ok(api_response(&answer, &request_id));
+            let reply = gateway.canned(Canned::BodyTooLarge, &http, &request_id);
+            return Ok(reply_response(reply, &request_id));
         }
         // The client went away mid-body: nobody to answer.
         Err(_) => return Err(Hangup),
     };
-    let headers = parts
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            (name.as_str().to_string(), value)
-        })
-        .collect();
-    let parsed = ApiRequest::parse(parts.method.as_str(), parts.uri.query(), headers, body);
-    let format = parsed.as_ref().map_or(Format::Json, ApiRequest::format);
 
     let mut late_by = None;
     match fault {
@@ -246,8 +366,12 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         Some(Fault::LateAnswer(delay)) => late_by = Some(delay),
         Some(Fault::CloseConnection) => return Err(Hangup),
         Some(Fault::Throttle) => {
-            let answer = Answer::error(&ApiError::throttling(), None, format, &request_id, &host);
-            return Ok(api_response(&answer, &request_id));
+            let reply = gateway.canned(Canned::Throttle, &http, &request_id);
+            return Ok(reply_response(reply, &request_id));
+        }
+        Some(Fault::InternalError) => {
+            let reply = gateway.canned(Canned::InternalError, &http, &request_id);
+            return Ok(reply_response(reply, &request_id));
         }
         Some(Fault::Respond {
             status,
@@ -261,32 +385,43 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
             ));
         }
         Some(Fault::MalformedJson) => {
-            let body = format!(r#"{{RequestId:"{request_id}",Code:OK,Message:"OK",}}"#);
-            return Ok(raw_response(200, JSON, Full::new(body.into()).boxed()));
+            let body = gateway.malformed_body(&request_id);
+            return Ok(raw_response(200, JSON, Full::new(body).boxed()));
         }
         Some(Fault::TruncatedJson) => {
-            let mut body = fake_ok_body(&state, &request_id);
+            let mut body = gateway.fake_ok_body(&state, &http, &request_id);
             body.truncate(body.len() / 2);
             return Ok(raw_response(200, JSON, Full::new(body).boxed()));
         }
         Some(Fault::SlowBody { chunk, interval }) => {
-            let body = TrickleBody::new(fake_ok_body(&state, &request_id), chunk, interval);
+            let body = TrickleBody::new(
+                gateway.fake_ok_body(&state, &http, &request_id),
+                chunk,
+                interval,
+            );
             return Ok(raw_response(200, JSON, body.boxed()));
         }
     }
 
-    let answer = match parsed {
-        Ok(_) if parts.uri.path() != "/" => {
-            let error = ApiError::action_not_found();
-            Answer::error(&error, None, format, &request_id, &host)
-        }
-        Ok(request) => answer(&state, &request, &request_id, &host),
-        Err(error) => Answer::error(&error, None, format, &request_id, &host),
-    };
+    let reply = gateway.answer(&state, &http, &request_id);
     if let Some(delay) = late_by {
         tokio::time::sleep(delay).await;
     }
-    Ok(api_response(&answer, &request_id))
+    Ok(reply_response(reply, &request_id))
+}
+
+/// Which provider a request is for: Tencent's when it carries Tencent's headers (`X-TC-Action`,
+/// or a `TC3-` signature), Aliyun's otherwise.
+fn provider_of(request: &Request<Incoming>) -> Provider {
+    let headers = request.headers();
+    let tc3 = headers
+        .get(hyper::header::AUTHORIZATION)
+        .is_some_and(|value| value.as_bytes().starts_with(b"TC3-"));
+    if tc3 || headers.contains_key("x-tc-action") {
+        Provider::Tencent
+    } else {
+        Provider::Aliyun
+    }
 }
 
 /// `GET /_emulator/inbox` (JSON array), `DELETE /_emulator/inbox` (204). Never faulted.
@@ -310,18 +445,14 @@ fn control(state: &State, request: &Request<Incoming>) -> Response<Body> {
     }
 }
 
-/// A `Code: OK` answer for faults that spoil one (nothing is delivered for it).
-fn fake_ok_body(state: &State, request_id: &str) -> Bytes {
-    let biz_id = state.next_biz_id(state.config.clock.now());
-    let body = json!({"RequestId": request_id, "Code": "OK", "Message": "OK", "BizId": biz_id});
-    Bytes::from(body.to_string())
-}
-
-fn api_response(answer: &Answer, request_id: &str) -> Response<Body> {
-    let body = Full::new(Bytes::from(answer.to_bytes())).boxed();
-    let mut response = raw_response(answer.status, answer.content_type(), body);
-    if let Ok(value) = HeaderValue::from_str(request_id) {
-        response.headers_mut().insert("x-acs-request-id", value);
+fn reply_response(reply: Reply, request_id: &str) -> Response<Body> {
+    let mut response = raw_response(
+        reply.status,
+        reply.content_type,
+        Full::new(reply.body).boxed(),
+    );
+    if let (Some(name), Ok(value)) = (reply.request_id_header, HeaderValue::from_str(request_id)) {
+        response.headers_mut().insert(name, value);
     }
     response
 }
@@ -337,25 +468,4 @@ fn raw_response(status: u16, content_type: &str, body: Body) -> Response<Body> {
         }
     }
     response
-}
-
-/// The `Host` header without its port, as Aliyun's `HostId`.
-fn host_of(request: &Request<Incoming>) -> String {
-    request
-        .headers()
-        .get(HOST)
-        .and_then(|value| value.to_str().ok())
-        .map(|host| host.rsplit_once(':').map_or(host, |(name, _)| name))
-        .filter(|host| !host.is_empty())
-        .unwrap_or(DEFAULT_HOST)
-        .to_string()
-}
-
-/// Aliyun's `RequestId`: an upper-case UUID v4.
-fn new_request_id() -> String {
-    let mut buffer = uuid::Uuid::encode_buffer();
-    uuid::Uuid::new_v4()
-        .hyphenated()
-        .encode_upper(&mut buffer)
-        .to_string()
 }

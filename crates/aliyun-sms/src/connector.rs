@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use connector_http::{Cause, Failure};
+use connector_http::{Exchange, Failure};
 use connector_kit::{
-    Capabilities, ConnectorError, ConnectorMetadata, DeliveryQuery, DeliveryReport, ErrorKind,
-    LocalizedText, PhoneNumber, Receipt, SmsConnector, SmsMessage, TemplateParamStyle,
+    Capabilities, ConnectorError, ConnectorMetadata, DeliveryQuery, DeliveryReport, LocalizedText,
+    PhoneNumber, Receipt, SmsConnector, SmsMessage, TemplateParamStyle,
 };
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -18,7 +18,7 @@ use crate::builder::AliyunSmsConnectorBuilder;
 use crate::config::AliyunSmsConfig;
 use crate::delivery::{SendDetails, classify_send_details_with};
 use crate::lookup;
-use crate::request::{QueryRequest, RequestBuilder, SendRequest};
+use crate::request::{ACTION, QUERY_ACTION, QueryRequest, RequestBuilder, SendRequest};
 use crate::response::{ClassifyContext, MAX_BODY_BYTES, classify_with};
 use crate::retry::{self, Backoff};
 use crate::secret::Redactor;
@@ -127,7 +127,7 @@ impl AliyunSmsConnector {
     }
 
     /// [`AliyunSmsConfig::from_json`] then [`new`](Self::new). A bad config gives
-    /// [`ErrorKind::InvalidConfig`] with the first problem's path as the field, every problem
+    /// [`ErrorKind::InvalidConfig`](connector_kit::ErrorKind::InvalidConfig) with the first problem's path as the field, every problem
     /// in the message, and the [`ConfigError`](crate::ConfigError) as the source. What Logto
     /// accepts loads: each warning (a stray key ignored, a `Test` template ignored) is logged
     /// once, at WARN, as the connector is built; [`AliyunSmsConfig::load`] returns them as data
@@ -246,7 +246,7 @@ impl AliyunSmsConnector {
                 };
                 classify_send_details_with(answer.status, &answer.body, &context)
             }
-            Err(failure) => Err(self.query_transport_error(failure)),
+            Err(failure) => Err(failure.query_error(&self.exchange(QUERY_ACTION))),
         };
         if let Err(error) = &result {
             tracing::warn!(
@@ -259,28 +259,6 @@ impl AliyunSmsConnector {
             );
         }
         result
-    }
-
-    /// A query changes nothing: an answer that did not come is only a failed read, retryable.
-    fn query_transport_error(&self, failure: Failure) -> ConnectorError {
-        let host = self.builder.host();
-        let failed = |kind, what: String| {
-            ConnectorError::new(kind, format!("QuerySendDetails to {host}: {what}"))
-                .with_outcome_unknown(false)
-                .with_retryable(true)
-        };
-        match failure {
-            Failure::AfterSend(source) | Failure::Body { source, .. } => failed(
-                ErrorKind::Transport,
-                "the connection failed before the answer was read".into(),
-            )
-            .with_source(source),
-            Failure::TimedOut { .. } => failed(
-                ErrorKind::Timeout,
-                format!("no answer within {} ms", self.config.timeout_ms),
-            ),
-            other => self.transport_error(other),
-        }
     }
 
     /// Runs `build` with the nonce of one request: the builder's nonce source if one was
@@ -337,7 +315,7 @@ impl AliyunSmsConnector {
             .post(&headers, body, started + time_left)
             .await
             .map(|answer| (answer.status, answer.body))
-            .map_err(|failure| self.transport_error(failure));
+            .map_err(|failure| failure.send_error(&self.exchange(ACTION)));
         let status = exchanged.as_ref().ok().map(|(status, _)| *status);
         let result = exchanged.and_then(|(status, body)| {
             let context = ClassifyContext {
@@ -374,92 +352,15 @@ impl AliyunSmsConnector {
         result
     }
 
-    fn transport_error(&self, failure: Failure) -> ConnectorError {
-        let host = self.builder.host();
-        match failure {
-            Failure::Invalid(source) => ConnectorError::new(
-                ErrorKind::InvalidRequest,
-                "the HTTP request could not be built; nothing was sent",
-            )
-            .with_source(source),
-            Failure::NotSent { cause, source } => {
-                let message = match cause {
-                    Cause::Deadline => format!(
-                        "no connection to {host} was ready within {} ms; nothing was sent",
-                        self.config.timeout_ms
-                    ),
-                    _ => format!("could not connect to {host} ({cause}); nothing was sent"),
-                };
-                let error = ConnectorError::new(ErrorKind::Transport, message)
-                    .with_retryable(cause.worth_retrying());
-                match source {
-                    Some(source) => error.with_source(source),
-                    None => error,
-                }
-            }
-            Failure::AfterSend(source) => ConnectorError::new(
-                ErrorKind::OutcomeUnknown,
-                format!(
-                    "the connection to {host} failed after the request was sent: the message may \
-                     have been sent; check delivery (QuerySendDetails) before sending it again"
-                ),
-            )
-            .with_source(source),
-            Failure::Body { status, source } => {
-                let refused = (300..500).contains(&status);
-                let (kind, what) = if refused {
-                    (ErrorKind::InvalidResponse, "the request was refused")
-                } else {
-                    (
-                        ErrorKind::OutcomeUnknown,
-                        "the message may have been sent; check delivery (QuerySendDetails) \
-                         before sending it again",
-                    )
-                };
-                ConnectorError::new(
-                    kind,
-                    format!("the answer was cut off while it was read: {what}"),
-                )
-                .with_http_status(status)
-                .with_outcome_unknown(!refused)
-                .with_source(source)
-            }
-            Failure::TimedOut { status: None } => self.timeout_error(),
-            Failure::TimedOut {
-                status: Some(status),
-            } => self.timeout_error().with_http_status(status),
-            // Only a client handed in by the user follows redirects.
-            Failure::Redirected { to } => ConnectorError::new(
-                ErrorKind::InvalidResponse,
-                format!(
-                    "{host} answered with a redirect (to {}), which the HTTP client followed: \
-                     Aliyun does not redirect SendSms, so the request was refused; check the \
-                     endpoint and the client's redirect policy",
-                    to.host_str().unwrap_or("another address")
-                ),
-            ),
-            // A failure this version does not know: assume the worst.
-            other => ConnectorError::new(
-                ErrorKind::OutcomeUnknown,
-                format!(
-                    "the exchange with {host} failed ({other}): the message may have been sent; \
-                     check delivery (QuerySendDetails) before sending it again"
-                ),
-            )
-            .with_source(other),
-        }
-    }
-
-    fn timeout_error(&self) -> ConnectorError {
-        ConnectorError::new(
-            ErrorKind::Timeout,
-            format!(
-                "no answer from {} within {} ms: the message may have been sent; check delivery \
-                 (QuerySendDetails) before sending it again",
-                self.builder.host(),
-                self.config.timeout_ms
-            ),
+    /// The exchange `action` makes, as its errors name it.
+    fn exchange(&self, action: &'static str) -> Exchange<'_> {
+        Exchange::new(
+            "Aliyun",
+            action,
+            self.builder.host(),
+            self.config.timeout_ms,
         )
+        .with_lookup(QUERY_ACTION)
     }
 }
 

@@ -74,7 +74,6 @@ mod delivery;
 mod diagnose;
 mod endpoint;
 mod factory;
-mod logto_templates;
 mod lookup;
 mod request;
 mod response;

@@ -10,7 +10,7 @@ use connector_kit::{ConnectorError, PhoneNumber, SmsMessage, TemplateSet, UsageT
 use url::Url;
 
 use crate::config::{AliyunSmsConfig, ConfigError, ConfigProblem, SignatureVersion, TemplateCode};
-use crate::endpoint::Endpoint;
+use crate::endpoint::{self, Endpoint};
 use crate::secret::REDACTED;
 
 /// The `Action` of every request.
@@ -175,7 +175,7 @@ impl RequestBuilder {
     /// Checks the config ([`AliyunSmsConfig::validate`]) and prepares it.
     pub fn new(config: &AliyunSmsConfig) -> Result<Self, ConfigError> {
         config.validate()?;
-        let endpoint = Endpoint::parse(&config.endpoint)
+        let endpoint = endpoint::parse(&config.endpoint)
             .map_err(|message| ConfigProblem::new("endpoint", message))?;
         let templates = TemplateSet::new(
             config

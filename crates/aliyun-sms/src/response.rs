@@ -20,7 +20,7 @@ use crate::secret::Redactor;
 /// The most body bytes read from an answer; a longer body is not read whole.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The most body bytes kept in an [`ErrorKind::InvalidResponse`] error.
-pub const SNIPPET_BYTES: usize = 512;
+pub use connector_http::SNIPPET_BYTES;
 
 /// What the classifier may know about the request beyond the answer itself.
 #[derive(Debug, Clone, Copy, Default)]
@@ -82,11 +82,11 @@ pub(crate) fn classify_with(
         }
     };
     if body.len() > MAX_BODY_BYTES {
-        return Err(invalid_response(
+        return Err(connector_http::invalid_answer(
             status,
             body,
             &format!("the answer is larger than {} KiB", MAX_BODY_BYTES / 1024),
-            &redact,
+            context.redactor,
         ));
     }
     // Only an object: serde would also read a struct from a JSON array.
@@ -99,33 +99,38 @@ pub(crate) fn classify_with(
     let answer = match parsed {
         Some(answer) => answer,
         None if body.iter().all(u8::is_ascii_whitespace) => {
-            return Err(invalid_response(
+            return Err(connector_http::invalid_answer(
                 status,
                 body,
                 "the answer is empty",
-                &redact,
+                context.redactor,
             ));
         }
         None => {
-            return Err(invalid_response(
+            return Err(connector_http::invalid_answer(
                 status,
                 body,
                 "the answer is not Aliyun's JSON",
-                &redact,
+                context.redactor,
             ));
         }
     };
     let Some(code) = answer.code.as_deref() else {
-        return Err(invalid_response(
+        return Err(connector_http::invalid_answer(
             status,
             body,
             "the answer has no Code",
-            &redact,
+            context.redactor,
         ));
     };
     if code == "OK" && !(200..300).contains(&status) {
         let what = format!("the answer says OK, but with HTTP status {status}");
-        return Err(invalid_response(status, body, &what, &redact));
+        return Err(connector_http::invalid_answer(
+            status,
+            body,
+            &what,
+            context.redactor,
+        ));
     }
     if code == "OK" {
         let mut receipt = Receipt::new();
@@ -180,38 +185,6 @@ struct Answer<'a> {
     biz_id: Option<Cow<'a, str>>,
     #[serde(rename = "RequestId", default, borrow)]
     request_id: Option<Cow<'a, str>>,
-}
-
-fn invalid_response(
-    status: u16,
-    body: &[u8],
-    what: &str,
-    redact: &dyn Fn(&str) -> String,
-) -> ConnectorError {
-    let message = if body.is_empty() {
-        what.to_owned()
-    } else {
-        format!("{what}; it starts with {:?}", redact(&snippet(body)))
-    };
-    // A 2xx or 5xx may come after the message went out; a 4xx (or 3xx) refused it.
-    let outcome_unknown = (200..300).contains(&status) || status >= 500;
-    ConnectorError::new(ErrorKind::InvalidResponse, message)
-        .with_http_status(status)
-        .with_outcome_unknown(outcome_unknown)
-}
-
-/// The first [`SNIPPET_BYTES`] of `body` as text (lossy), cut at a character boundary.
-pub(crate) fn snippet(body: &[u8]) -> Cow<'_, str> {
-    let mut end = body.len().min(SNIPPET_BYTES);
-    if end < body.len() {
-        // Step back over at most three continuation bytes so as not to split a character.
-        let mut back = 0;
-        while back < 3 && end > 0 && body[end] & 0b1100_0000 == 0b1000_0000 {
-            end -= 1;
-            back += 1;
-        }
-    }
-    String::from_utf8_lossy(&body[..end])
 }
 
 /// How one error code is handled.
@@ -459,7 +432,7 @@ mod tests {
     #[test]
     fn the_snippet_is_at_most_512_bytes_cut_at_a_character_boundary() {
         let html = format!("<html>{}</html>", "错误".repeat(300));
-        let cut = snippet(html.as_bytes());
+        let cut = connector_http::snippet(html.as_bytes());
         assert!(
             cut.len() <= SNIPPET_BYTES && cut.len() >= SNIPPET_BYTES - 3,
             "{}",
@@ -557,17 +530,6 @@ mod tests {
         )
         .unwrap_err();
         assert!(!err.message().contains("Canary"), "{}", err.message());
-    }
-
-    #[test]
-    fn snippet_cuts_at_a_character_boundary() {
-        let body = "短".repeat(200); // 3 bytes each: 512 falls inside a character
-        let cut = snippet(body.as_bytes());
-        assert_eq!(cut.len(), 510);
-        assert!(!cut.contains('\u{fffd}'));
-        assert_eq!(snippet(b"short"), "short");
-        assert_eq!(snippet(&[b'a'; 600]).len(), 512);
-        assert_eq!(snippet(&[0xff; 600]).chars().count(), 512, "lossy");
     }
 
     /// What the fuzz target `response_classifier` checked before the context went

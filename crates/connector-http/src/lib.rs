@@ -9,7 +9,11 @@
 //! - [`post`]: one POST, answered or failed before a deadline, with any [`reqwest::Client`].
 //! - [`Failure`]: why there is no [`Answer`], by outcome: nothing was sent (with its
 //!   [`Cause`]: DNS, refused, TLS, proxy, timeout), it may have been sent, a status arrived and
-//!   then the body failed, the deadline passed, or the request could not be built.
+//!   then the body failed, the deadline passed, or the request could not be built;
+//!   [`Failure::send_error`] and [`Failure::query_error`] make it the kit's `ConnectorError`
+//!   with the flags a send (never resent once it may have gone out) or a query (always safe to
+//!   ask again) calls for, and [`invalid_answer`] is the error of an answer that cannot be read.
+//! - [`Endpoint`]: a connector's `endpoint` setting, checked (https, or http to loopback only).
 //!
 //! A request counts as sent from the moment the HTTP stack takes the first byte of its body:
 //! until then no server can have acted on it, so a connector may send it again. After that, a
@@ -51,9 +55,13 @@
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 mod client;
+mod endpoint;
+mod errors;
 mod failure;
 mod post;
 
 pub use client::{IDLE_TIMEOUT, default_client, is_loopback};
+pub use endpoint::Endpoint;
+pub use errors::{Exchange, SNIPPET_BYTES, invalid_answer, snippet};
 pub use failure::{Cause, Failure};
 pub use post::{Answer, post};

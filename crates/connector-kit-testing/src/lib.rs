@@ -18,6 +18,8 @@
 //!   that sends nothing ([`ConnectorError::contradiction`](connector_kit::ConnectorError::contradiction));
 //! - `secrets`: no secret in any `Debug`, `Display` or error.
 //!
+//! [`guides`] checks that a connector's user guides show its compiled examples.
+//!
 //! Every send runs on a tokio task of its own through an `Arc<dyn SmsConnector>`: the trait
 //! object is what is tested, its futures must be `Send`, and a panic is a failure.
 //!
@@ -57,6 +59,7 @@
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 mod checks;
+pub mod guides;
 mod report;
 mod suite;
 

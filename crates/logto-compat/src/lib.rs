@@ -4,7 +4,9 @@
 //! - [`is_mainland_china`]: the test behind Logto's `{china, overseas}` template split and its
 //!   `strictPhoneRegionNumberCheck` (Aliyun's and Tencent's connectors);
 //! - [`LogtoErrorCode`]: the Logto connector error code of a `ConnectorError`, for services
-//!   that report errors the way Logto does.
+//!   that report errors the way Logto does;
+//! - [`templates`]: what Logto does with a connector's `templates` list (a `Test`, unknown or
+//!   repeated usage type ignored, the required ones named), for config loaders.
 //!
 //! ```
 //! use connector_kit::{ConnectorError, ErrorKind, PhoneNumber};
@@ -23,6 +25,7 @@
 
 mod error_code;
 mod region;
+pub mod templates;
 
 pub use error_code::LogtoErrorCode;
 pub use region::is_mainland_china;

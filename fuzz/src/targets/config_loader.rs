@@ -1,4 +1,6 @@
-//! The config loader: bytes → `AliyunSmsConfig::load_with_env`, lenient and strict.
+//! The config loaders: bytes → `AliyunSmsConfig::load_with_env` and
+//! `TencentSmsConfig::load_with_env` (the same kit pieces, so the same rules), lenient and
+//! strict.
 //!
 //! - never panics, with no environment and with one that supplies credentials;
 //! - strict mode accepts exactly what the lenient mode accepts without a warning, and the same
@@ -16,12 +18,19 @@
 //!   mode from `to_json_exposing_secrets` unchanged, and builds a signed SendSms request for a
 //!   mainland and an overseas number, for a usage type with its own template and one that falls
 //!   back to `Generic`.
+//!
+//! Both loaders read the same input: Aliyun's and Tencent's configs share their secret keys
+//! (`accessKeySecret`, `securityToken`) and what may not be given twice.
 
 use crate::{FIXED_NONCE, fixed_time, text_of};
+use std::fmt::Debug;
+
 use aliyun_sms::config::{ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN};
 use aliyun_sms::{
     AliyunSmsConfig, ConfigError, ConfigProblem, LoadOptions, Loaded, RequestBuilder,
 };
+use tencent_sms::TencentSmsConfig;
+use tencent_sms::settings::{ENV_SECRET_ID, ENV_SECRET_KEY};
 use connector_kit::config::{PathSegment, REDACTED, find_control_or_invisible, parse_json};
 use connector_kit::{PhoneNumber, SmsMessage, UsageType};
 use serde_json::Value;
@@ -31,6 +40,8 @@ fn env(name: &str) -> Option<String> {
         ENV_ACCESS_KEY_ID => Some("LTAI5tEnvKeyId".to_owned()),
         ENV_ACCESS_KEY_SECRET => Some("envSecretValue".to_owned()),
         ENV_SECURITY_TOKEN => Some("envStsToken".to_owned()),
+        ENV_SECRET_ID => Some("AKIDEnvSecretId".to_owned()),
+        ENV_SECRET_KEY => Some("envSecretKeyValue".to_owned()),
         _ => None,
     }
 }
@@ -43,7 +54,7 @@ fn no_env(_: &str) -> Option<String> {
 /// messages, but paths made of known keys keep them.
 const VOCABULARY: &str = "accessKeyId accessKeySecret securityToken signName templates \
      strictPhoneRegionNumberCheck endpoint regionId signatureVersion connectTimeoutMs timeoutMs \
-     maxAttempts usageType templateCode type china overseas";
+     maxAttempts usageType templateCode type china overseas sdkAppId region";
 
 /// Whether `secret` is part of the redaction marker, or made of nothing but known keys, digits,
 /// punctuation and white space: such
@@ -78,7 +89,11 @@ fn without_known_keys(text: &str) -> String {
 /// Every string given to a secret field, at any depth, with duplicates included; with
 /// `from_env`, the environment's secret and token where the JSON leaves them out (the loader
 /// reads them then).
-fn secrets_in(text: &str, from_env: bool) -> Vec<String> {
+fn secrets_in(
+    text: &str,
+    from_env: bool,
+    secret_keys: &[(&str, Option<&str>)],
+) -> Vec<String> {
     fn collect(value: &Value, into: &mut Vec<String>) {
         match value {
             Value::String(s) => into.extend([s.clone(), s.trim().to_owned()]),
@@ -93,19 +108,14 @@ fn secrets_in(text: &str, from_env: bool) -> Vec<String> {
     let mut secrets = Vec::new();
     match parse_json(text.strip_prefix('\u{feff}').unwrap_or(text)) {
         Ok(parsed) => {
-            for (key, variable) in [
-                ("accessKeySecret", ENV_ACCESS_KEY_SECRET),
-                ("securityToken", ENV_SECURITY_TOKEN),
-            ] {
+            for &(key, variable) in secret_keys {
                 parsed.values_of(key).for_each(|v| collect(v, &mut secrets));
                 if from_env && parsed.value.get(key).is_none_or(Value::is_null) {
-                    secrets.extend(env(variable));
+                    secrets.extend(variable.and_then(env));
                 }
             }
         }
-        Err(_) if from_env => {
-            secrets.extend(["envSecretValue".to_owned(), "envStsToken".to_owned()])
-        }
+        Err(_) if from_env => secrets.extend(secret_keys.iter().filter_map(|(_, v)| v.and_then(env))),
         Err(_) => {}
     }
     secrets.retain(|s| s.chars().count() >= 4);
@@ -141,15 +151,15 @@ fn check_findings(findings: &[ConfigProblem], secrets: &[String], max: usize) {
     }
 }
 
-fn check_result(
-    result: &Result<Loaded<AliyunSmsConfig>, ConfigError>,
+fn check_result<P: Provider>(
+    result: &Result<Loaded<P::Config>, ConfigError>,
     secrets: &[String],
     max: usize,
 ) {
     match result {
         Ok(loaded) => {
             check_findings(&loaded.warnings.warnings, secrets, max);
-            check_accepted(&loaded.config);
+            P::check_accepted(&loaded.config);
         }
         Err(error) => {
             assert!(!error.problems.is_empty(), "a ConfigError without problems");
@@ -172,7 +182,91 @@ fn check_result(
     }
 }
 
-fn check_accepted(config: &AliyunSmsConfig) {
+/// A connector's loader, as the checks use it.
+trait Provider {
+    type Config: PartialEq + Debug;
+    /// The secret keys, and the environment variable each is read from when it is left out.
+    const SECRET_KEYS: &'static [(&'static str, Option<&'static str>)];
+    fn load(
+        text: &str,
+        options: &LoadOptions,
+        env: fn(&str) -> Option<String>,
+    ) -> Result<Loaded<Self::Config>, ConfigError>;
+    /// Checks what an accepted config does.
+    fn check_accepted(config: &Self::Config);
+}
+
+struct Aliyun;
+struct Tencent;
+
+impl Provider for Aliyun {
+    type Config = AliyunSmsConfig;
+    const SECRET_KEYS: &'static [(&'static str, Option<&'static str>)] = &[
+        ("accessKeySecret", Some(ENV_ACCESS_KEY_SECRET)),
+        ("securityToken", Some(ENV_SECURITY_TOKEN)),
+    ];
+    fn load(
+        text: &str,
+        options: &LoadOptions,
+        env: fn(&str) -> Option<String>,
+    ) -> Result<Loaded<AliyunSmsConfig>, ConfigError> {
+        AliyunSmsConfig::load_with_env(text, options, env)
+    }
+    fn check_accepted(config: &AliyunSmsConfig) {
+        check_aliyun(config)
+    }
+}
+
+impl Provider for Tencent {
+    type Config = TencentSmsConfig;
+    const SECRET_KEYS: &'static [(&'static str, Option<&'static str>)] = &[
+        ("accessKeySecret", Some(ENV_SECRET_KEY)),
+        ("securityToken", None),
+    ];
+    fn load(
+        text: &str,
+        options: &LoadOptions,
+        env: fn(&str) -> Option<String>,
+    ) -> Result<Loaded<TencentSmsConfig>, ConfigError> {
+        TencentSmsConfig::load_with_env(text, options, env)
+    }
+    fn check_accepted(config: &TencentSmsConfig) {
+        check_tencent(config)
+    }
+}
+
+/// An accepted Tencent config builds its request builder, loads again unchanged in strict
+/// mode, and builds signed requests for a mainland and an overseas number, with and without
+/// the `Generic` fallback.
+fn check_tencent(config: &TencentSmsConfig) {
+    let builder = tencent_sms::RequestBuilder::new(config).unwrap_or_else(|e| {
+        panic!("the loader accepted a config that RequestBuilder::new refuses: {e}")
+    });
+    let _ = format!("{builder:?} {config:?}");
+    let again = TencentSmsConfig::load_with_env(
+        &config.to_json_exposing_secrets(),
+        &LoadOptions::strict(),
+        no_env,
+    )
+    .unwrap_or_else(|e| panic!("to_json_exposing_secrets does not load again in strict mode: {e}"));
+    assert_eq!(&again.config, config, "config changed through to_json_exposing_secrets");
+    for usage in [UsageType::SignIn, UsageType::MfaVerification] {
+        for to in ["+8613800138000", "+18624017194"] {
+            let to = PhoneNumber::parse(to).unwrap();
+            let message = SmsMessage::verification_code(to, usage, "123456");
+            let request = builder
+                .build(&message, fixed_time())
+                .unwrap_or_else(|e| panic!("a checked config cannot build a request: {e}"));
+            assert_eq!(request.url, builder.url().as_str());
+            assert!(request.template_field.starts_with("templates["));
+            assert!(request.header("authorization").is_some_and(|a| a.starts_with("TC3-HMAC-SHA256 ")));
+            let body: Value = serde_json::from_str(&request.body).expect("the body is JSON");
+            assert_eq!(body["SignName"], config.sign_name.as_str());
+        }
+    }
+}
+
+fn check_aliyun(config: &AliyunSmsConfig) {
     let builder = RequestBuilder::new(config).unwrap_or_else(|e| {
         panic!("the loader accepted a config that RequestBuilder::new refuses: {e}")
     });
@@ -204,18 +298,23 @@ fn check_accepted(config: &AliyunSmsConfig) {
     }
 }
 
-/// Checks one input; panics on a failed check.
+/// Checks one input with both loaders; panics on a failed check.
 pub fn run(data: &[u8]) {
     let text = text_of(data);
+    run_for::<Aliyun>(&text);
+    run_for::<Tencent>(&text);
+}
+
+fn run_for<P: Provider>(text: &str) {
     let lenient = LoadOptions::default();
     let max = lenient.max_problems;
 
     for (env, from_env) in [(no_env as fn(&str) -> Option<String>, false), (env, true)] {
-        let secrets = secrets_in(&text, from_env);
-        let loose = AliyunSmsConfig::load_with_env(&text, &lenient, env);
-        let strict = AliyunSmsConfig::load_with_env(&text, &LoadOptions::strict(), env);
-        check_result(&loose, &secrets, max);
-        check_result(&strict, &secrets, max);
+        let secrets = secrets_in(text, from_env, P::SECRET_KEYS);
+        let loose = P::load(text, &lenient, env);
+        let strict = P::load(text, &LoadOptions::strict(), env);
+        check_result::<P>(&loose, &secrets, max);
+        check_result::<P>(&strict, &secrets, max);
         match (&loose, &strict) {
             (Ok(loose), Ok(strict)) => {
                 assert!(loose.warnings.is_empty(), "strict accepts what warns");
@@ -230,7 +329,7 @@ pub fn run(data: &[u8]) {
 
         // The same findings, fewer listed.
         let few = lenient.with_max_problems(2);
-        match (AliyunSmsConfig::load_with_env(&text, &few, env), &loose) {
+        match (P::load(text, &few, env), &loose) {
             (Err(a), Err(b)) if b.omitted == 0 => {
                 assert!(a.problems.len() <= 2);
                 assert_eq!(a.problems.len() + a.omitted, b.problems.len());
@@ -247,7 +346,7 @@ pub fn run(data: &[u8]) {
     // Oversized: refused before parsing, with the size problem alone.
     if !text.is_empty() {
         let small = lenient.with_max_bytes(text.len() - 1);
-        let error = AliyunSmsConfig::load_with_env(&text, &small, env).unwrap_err();
+        let error = P::load(text, &small, env).unwrap_err();
         assert_eq!(error.problems.len(), 1, "{error}");
         assert_eq!(error.problems[0].path, "");
         assert!(error.problems[0].message.starts_with("the config is "));
@@ -259,7 +358,7 @@ pub fn run(data: &[u8]) {
         // At its length, never for its size (user text may say anything, so only the
         // document-level problem counts).
         let exact = lenient.with_max_bytes(text.len());
-        if let Err(error) = AliyunSmsConfig::load_with_env(&text, &exact, env) {
+        if let Err(error) = P::load(text, &exact, env) {
             let too_large = error.problems.iter().any(|p| {
                 p.path.is_empty()
                     && p.message.starts_with("the config is ")
@@ -271,11 +370,11 @@ pub fn run(data: &[u8]) {
     }
 
     // Repeated credentials and templates are always problems at their paths.
-    let Ok(parsed) = parse_json(text.strip_prefix('\u{feff}').unwrap_or(&text)) else {
+    let Ok(parsed) = parse_json(text.strip_prefix('\u{feff}').unwrap_or(text)) else {
         return;
     };
-    let error = match AliyunSmsConfig::load_with_env(
-        &text,
+    let error = match P::load(
+        text,
         &lenient.with_max_problems(usize::MAX),
         env,
     ) {

@@ -24,7 +24,7 @@ fn schema() -> Value {
 fn config_schemas() -> Vec<(&'static Provider, Value)> {
     PROVIDERS
         .iter()
-        .map(|provider| (provider, (provider.schema)().unwrap()))
+        .map(|provider| (provider, provider.schema().unwrap()))
         .collect()
 }
 
@@ -892,4 +892,176 @@ fn descriptions_become_plain_paragraphs() {
         unwrap_lines("one\ntwo\n  three\n\nfour"),
         "one two three\n\nfour"
     );
+}
+
+/// Tencent's schema held to Tencent's loader, as Aliyun's is above.
+mod tencent {
+    use super::*;
+
+    fn provider() -> &'static Provider {
+        PROVIDERS.iter().find(|p| p.name == "tencent-sms").unwrap()
+    }
+
+    fn schema() -> Value {
+        provider().form_schema().unwrap()
+    }
+
+    fn minimal() -> Value {
+        json!({
+            "accessKeyId": "AKIDexample",
+            "accessKeySecret": "example-key",
+            "signName": "腾讯云",
+            "sdkAppId": "1400006666",
+            "templates": [
+                { "usageType": "Register", "templateCode": "1001" },
+                { "usageType": "SignIn", "templateCode": "1002" },
+                { "usageType": "ForgotPassword", "templateCode": "1003" },
+                { "usageType": "Generic", "templateCode": "1004" }
+            ]
+        })
+    }
+
+    fn with(changes: &[(&str, Option<Value>)]) -> Value {
+        let mut config = minimal();
+        for (pointer, value) in changes {
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            let parent = config.pointer_mut(parent).unwrap();
+            match (value, parent) {
+                (Some(value), Value::Object(object)) => {
+                    object.insert(key.to_owned(), value.clone());
+                }
+                (None, Value::Object(object)) => {
+                    object.remove(key);
+                }
+                (Some(value), Value::Array(items)) => {
+                    let index: usize = key.parse().unwrap();
+                    if index < items.len() {
+                        items[index] = value.clone();
+                    } else {
+                        items.push(value.clone());
+                    }
+                }
+                (None, Value::Array(items)) => {
+                    items.remove(key.parse::<usize>().unwrap());
+                }
+                _ => panic!("{pointer}"),
+            }
+        }
+        config
+    }
+
+    fn loader_accepts(config: &Value) -> Result<(), String> {
+        (provider().load)(&config.to_string())
+    }
+
+    #[test]
+    fn the_schema_is_draft07_and_its_examples_load() {
+        let schema = schema();
+        jsonschema::draft7::meta::validate(&schema).unwrap();
+        let validator = validator(&schema);
+        let mut configs: Vec<Value> = schema["examples"].as_array().unwrap().clone();
+        for (name, property) in schema["properties"].as_object().unwrap() {
+            for example in property["examples"].as_array().into_iter().flatten() {
+                configs.push(with(&[(&format!("/{name}"), Some(example.clone()))]));
+            }
+        }
+        assert!(configs.len() >= 6);
+        for config in configs {
+            schema_accepts(&validator, &config).unwrap_or_else(|e| panic!("{config}: {e}"));
+            loader_accepts(&config).unwrap_or_else(|e| panic!("{config}: {e}"));
+        }
+    }
+
+    /// For every config here, "the schema accepts it" equals "the loader accepts it".
+    #[test]
+    fn schema_and_loader_agree_on_good_and_bad_configs() {
+        let validator = validator(&schema());
+        let s = |v: &str| Some(json!(v));
+        let cases: Vec<(&str, Value, bool)> = vec![
+            ("minimal", minimal(), true),
+            (
+                "every setting",
+                with(&[
+                    ("/securityToken", s("sts-token")),
+                    ("/region", s("ap-singapore")),
+                    ("/strictPhoneRegionNumberCheck", Some(json!(true))),
+                    ("/endpoint", s("https://sms.intl.tencentcloudapi.com")),
+                    ("/connectTimeoutMs", Some(json!(2000))),
+                    ("/timeoutMs", Some(json!(9000))),
+                    ("/maxAttempts", Some(json!(10))),
+                ]),
+                true,
+            ),
+            (
+                "china and overseas IDs",
+                with(&[(
+                    "/templates/1/templateCode",
+                    Some(json!({"china": "1002", "overseas": "2002"})),
+                )]),
+                true,
+            ),
+            (
+                "an emulator",
+                with(&[("/endpoint", s("http://127.0.0.1:8787"))]),
+                true,
+            ),
+            ("no sdkAppId", with(&[("/sdkAppId", None)]), false),
+            (
+                "an sdkAppId with letters",
+                with(&[("/sdkAppId", s("1400x"))]),
+                false,
+            ),
+            ("an empty signName", with(&[("/signName", s(""))]), false),
+            (
+                "no Generic template",
+                with(&[("/templates/3", None)]),
+                false,
+            ),
+            (
+                "only a china ID",
+                with(&[("/templates/1/templateCode", Some(json!({"china": "1002"})))]),
+                false,
+            ),
+            (
+                "plain http elsewhere",
+                with(&[("/endpoint", s("http://sms.tencentcloudapi.com"))]),
+                false,
+            ),
+            (
+                "a region in capitals",
+                with(&[("/region", s("AP-GUANGZHOU"))]),
+                false,
+            ),
+            (
+                "a timeout too long",
+                with(&[("/timeoutMs", Some(json!(120001)))]),
+                false,
+            ),
+            (
+                "no attempts",
+                with(&[("/maxAttempts", Some(json!(0)))]),
+                false,
+            ),
+        ];
+        let mut disagreements = Vec::new();
+        for (case, config, accepted) in cases {
+            let by_schema = schema_accepts(&validator, &config);
+            let by_loader = loader_accepts(&config);
+            if by_schema.is_ok() != accepted || by_loader.is_ok() != accepted {
+                disagreements.push(format!(
+                    "{case}: expected accepted={accepted}, schema {by_schema:?}, loader {by_loader:?}"
+                ));
+            }
+        }
+        assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    }
+}
+
+/// Each factory of the registry has its schema generated, and each generated schema has its
+/// factory: a provider added to the registry cannot be left out of the docs.
+#[test]
+fn every_registered_provider_has_its_schema_generated() {
+    let registered: Vec<&str> = registry().ids().collect();
+    let generated: Vec<&str> = PROVIDERS.iter().map(|p| p.id).collect();
+    assert_eq!(registered, generated);
 }

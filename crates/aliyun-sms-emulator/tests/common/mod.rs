@@ -2,6 +2,8 @@
 //! (for tests that are not about signing), sending over HTTP, reading answers (JSON or XML).
 #![allow(dead_code)]
 
+pub mod tencent;
+
 use std::time::Duration;
 
 use aliyun_sign::{Credentials, rpc, v3};

@@ -26,6 +26,9 @@
 //!   (the values at its `writeOnly` places), for a config that holds other connectors' configs.
 //! - [`Loaded::logged`]: the config, its warnings logged once, for a constructor that cannot
 //!   return them.
+//! - [`Fields`] reads the usual kinds of settings onto the findings: credentials (used exactly as
+//!   given, or from the environment), values trimmed with a warning, whole numbers in a range
+//!   (`1e3` included), booleans, and never a secret in a value sent in clear.
 //!
 //! A loader for a provider whose config is `{"apiKey": ..., "sender": ...}`:
 //!
@@ -90,6 +93,7 @@
 //! assert_eq!(err.to_string(), r"sender: must be digits, found `1069\u{41e}`");
 //! ```
 
+mod fields;
 mod findings;
 mod json;
 mod read;
@@ -99,6 +103,7 @@ mod write_only;
 
 /// What messages show instead of a value that holds a secret (the kit's [`crate::REDACTED`]).
 pub use crate::secret::REDACTED;
+pub use fields::{Fields, Source, join};
 pub use findings::{
     ConfigError, ConfigProblem, ConfigWarnings, DEFAULT_MAX_PROBLEMS, Findings, LoadOptions, Loaded,
 };

@@ -155,6 +155,15 @@ impl ApiError {
         )
     }
 
+    pub fn internal_error() -> Self {
+        Self::new(
+            500,
+            "InternalError",
+            "The request processing has failed due to some unknown error. (aliyun-sms emulator: \
+             an injected fault)",
+        )
+    }
+
     pub fn body_too_large(limit: usize) -> Self {
         Self::new(
             413,

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-use crate::error::ApiError;
+use super::error::ApiError;
+use super::verify::TIMESTAMP_WINDOW;
 use crate::lock;
-use crate::verify::TIMESTAMP_WINDOW;
 
 /// How many nonces are remembered at most (about 100 bytes each).
 pub(crate) const NONCE_CAPACITY: usize = 200_000;

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::error::ApiError;
+use super::error::ApiError;
 
 /// The answer's format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 use aliyun_sign::encode::percent_decode;
 use bytes::Bytes;
 
-use crate::error::ApiError;
-use crate::response::Format;
+use super::error::ApiError;
+use super::response::Format;
 
 /// Decoded `(name, value)` pairs in the order received.
 pub(crate) type Pairs = Vec<(String, String)>;
@@ -61,11 +61,7 @@ impl ApiRequest {
 
     /// The first value of header `name` (lower-case), if present and not empty.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.trim().is_empty())
+        crate::server::first_header(&self.headers, name)
     }
 
     /// All parameters: the query's, then the form body's.

@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
-use crate::inbox::DeliveredMessage;
-use crate::limits::{LimitHit, Window};
+use super::error::ApiError;
+use super::request::ApiRequest;
+use crate::inbox::{DeliveredMessage, Provider};
+use crate::limits::{HOUR_MS, LimitHit, MINUTE_MS};
 use crate::phone::{
     is_mainland_china, normalize_international_phone_number, normalize_phone_number,
 };
-use crate::request::ApiRequest;
-use crate::service::State;
+use crate::server::State;
 use crate::template::{Template, TemplateKind, TemplateRegion};
 
 /// Most numbers one `SendSms` takes.
@@ -150,7 +150,9 @@ pub(crate) fn query_send_details(state: &State, request: &ApiRequest) -> Result<
     let biz_id = request.param("BizId");
 
     let keep = |m: &DeliveredMessage| {
-        china_time(m.sent_at).date_naive() == date && biz_id.is_none_or(|id| id == m.biz_id)
+        m.provider == Provider::Aliyun
+            && china_time(m.sent_at).date_naive() == date
+            && biz_id.is_none_or(|id| id == m.biz_id)
     };
     let mut found = number
         .as_deref()
@@ -205,15 +207,17 @@ fn deliver(
             .map(|r| (r.sign_name.as_str(), r.number.as_str()))
             .collect();
         state
+            .aliyun
             .limiter
             .admit(&sends, now)
             .map_err(business_limit_control)?;
     }
-    let biz_id = state.next_biz_id(now);
+    let biz_id = state.aliyun.next_biz_id(now);
     let out_id = request.param("OutId").map(str::to_string);
     let messages = recipients
         .into_iter()
         .map(|r| DeliveredMessage {
+            provider: Provider::Aliyun,
             content: template.render(&r.sign_name, &r.params),
             phone_number: r.number,
             sign_name: r.sign_name,
@@ -333,10 +337,10 @@ const TEMPLATE_ILLEGAL: &str = "模板不合法(不存在或被拉黑)";
 
 /// Aliyun's answer to a send over a per-number limit, with what the emulator counted.
 fn business_limit_control(hit: LimitHit) -> ApiError {
-    let (level, window) = match hit.window {
-        Window::Minute => ("分钟级", "minute"),
-        Window::Hour => ("小时级", "hour"),
-        Window::Day => ("天级", "day"),
+    let (level, window) = match hit.window_ms {
+        MINUTE_MS => ("分钟级", "minute"),
+        HOUR_MS => ("小时级", "hour"),
+        _ => ("天级", "day"),
     };
     ApiError::business_because(
         "isv.BUSINESS_LIMIT_CONTROL",

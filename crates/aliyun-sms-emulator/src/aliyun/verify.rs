@@ -5,10 +5,10 @@
 use aliyun_sign::{Credentials, rpc, v3};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 
+use super::error::ApiError;
+use super::nonce::NonceStore;
+use super::request::ApiRequest;
 use crate::config::EmulatorConfig;
-use crate::error::ApiError;
-use crate::nonce::NonceStore;
-use crate::request::ApiRequest;
 
 /// How far a request's timestamp may be from the emulator's clock, either way.
 pub(crate) const TIMESTAMP_WINDOW: TimeDelta = TimeDelta::minutes(15);
@@ -211,13 +211,7 @@ fn check_required_headers_signed(request: &ApiRequest, signed: &[String]) -> Res
 
 /// All values of a header, joined with `,` (empty when absent).
 fn joined_header(request: &ApiRequest, name: &str) -> String {
-    request
-        .headers
-        .iter()
-        .filter(|(n, _)| n == name)
-        .map(|(_, v)| v.trim())
-        .collect::<Vec<_>>()
-        .join(",")
+    crate::server::joined_header(&request.headers, name)
 }
 
 /// `yyyy-MM-ddTHH:mm:ssZ` (fractional seconds allowed), within the window of `now`.

@@ -10,20 +10,19 @@
 //! - `Register`, `SignIn`, `ForgotPassword` and `Generic` must each have a template, in Logto's
 //!   words: `UsageType (X, Y) should be provided in templates.`
 //!
-//! Self-contained (connector-kit and serde_json only), so that any connector with Logto's
-//! `templates` list (Aliyun, Tencent) can share it: moved to a crate of its own, its items
-//! become `pub` instead of `pub(crate)`.
+//! Every connector with Logto's `templates` list (Aliyun's, Tencent's) reads its usage types
+//! with [`usage_types`], then the rest of each entry itself.
 
 use connector_kit::UsageType;
 use connector_kit::config::{Findings, REDACTED, did_you_mean, type_name};
 use serde_json::Value;
 
 /// The usage type Logto's connector-kit deprecated in favour of `Generic`.
-pub(crate) const DEPRECATED_TEST: &str = "Test";
+pub const DEPRECATED_TEST: &str = "Test";
 
 /// What became of one entry of the `templates` list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Usage {
+pub enum Usage {
     /// The template is used for this usage type.
     Use(UsageType),
     /// Logto would never use the template: ignored, with a warning.
@@ -36,7 +35,7 @@ pub(crate) enum Usage {
 /// The usage type of each entry of `items` (the list at `path`), reporting to `findings`: a
 /// problem for a missing or non-string `usageType`, a warning for each ignored entry, and a
 /// problem at `path` for the required usage types no entry names.
-pub(crate) fn usage_types(items: &[Value], path: &str, findings: &mut Findings) -> Vec<Usage> {
+pub fn usage_types(items: &[Value], path: &str, findings: &mut Findings) -> Vec<Usage> {
     let mut first: Vec<(UsageType, usize)> = Vec::new();
     let mut usages = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {

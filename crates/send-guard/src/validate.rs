@@ -1,7 +1,7 @@
-//! Loading a config with the kit's loader ([`Findings`]): one walk over the JSON that reports
-//! every problem with its JSON path (unknown and repeated keys, missing keys, wrong types),
-//! then [`check`], the rules that a config built in code must pass too. No message repeats the
-//! hash secret, wherever in the input it appears.
+//! Loading a config with the kit's loader ([`Findings`], read with [`Fields`]): one walk over
+//! the JSON that reports every problem with its JSON path (unknown and repeated keys, missing
+//! keys, wrong types), then [`check`], the rules that a config built in code must pass too. No
+//! message repeats the hash secret, wherever in the input it appears.
 
 use std::collections::HashSet;
 use std::fmt::Display;
@@ -9,9 +9,9 @@ use std::hash::Hash;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
-use connector_kit::config::{ConfigError, Findings, LoadOptions, Loaded, type_name};
+use connector_kit::config::{ConfigError, Fields, Findings, LoadOptions, Loaded, nullable};
 use connector_kit::{SecretString, UsageType};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::config::{
     BudgetConfig, CountryRule, DEFAULT_KEY_PREFIX, DEFAULT_REGION, DEFAULT_STORE_TIMEOUT_MS,
@@ -49,6 +49,8 @@ const LIMIT: RangeInclusive<u32> = 1..=MAX_LIMIT;
 const WINDOW_SECONDS: RangeInclusive<u32> = 1..=MAX_WINDOW_SECONDS;
 const DROP_DIGITS: RangeInclusive<u8> = 1..=8;
 const IPV6_PREFIX_LENGTH: RangeInclusive<u8> = 16..=128;
+/// How messages name the config's secret.
+const SECRET: &str = "the hash secret";
 
 /// Builds and checks a config from JSON text; `env` supplies a left-out hash secret.
 pub(crate) fn load(
@@ -72,12 +74,10 @@ pub(crate) fn load(
     }
     // A format of our own: a key given twice is refused, wherever it is.
     findings.duplicate_keys(&parsed.duplicates, |_| true);
-    let config = Walk {
-        findings: &mut findings,
-    }
-    .config(&parsed.value, env);
+    let fields = &mut Fields::new(&mut findings, SECRET).refusing_unknown_keys();
+    let config = read_config(fields, &parsed.value, env);
     if let Some(config) = &config {
-        check(config, &mut findings);
+        check(config, fields);
     }
     findings.finish(config)
 }
@@ -88,26 +88,26 @@ pub(crate) fn validate(config: &GuardConfig) -> Result<(), ConfigError> {
     findings.add_secrets_in(&Value::String(
         config.hash_secret.expose_secret().to_owned(),
     ));
-    check(config, &mut findings);
+    check(config, &mut Fields::new(&mut findings, SECRET));
     findings.finish(Some(())).map(drop)
 }
 
 /// The rules every config must pass, however it was built.
-fn check(config: &GuardConfig, findings: &mut Findings) {
+fn check(config: &GuardConfig, fields: &mut Fields<'_>) {
     let secret = config.hash_secret.expose_secret();
     if secret.chars().count() < MIN_HASH_SECRET_LEN {
-        findings.error(
+        fields.error(
             "hashSecret",
             format!("must be at least {MIN_HASH_SECRET_LEN} characters long"),
         );
     } else if secret.trim() != secret {
-        findings.error(
+        fields.error(
             "hashSecret",
             "has white space at the start or end; remove it",
         );
     }
     in_range(
-        findings,
+        fields,
         "storeTimeoutMs",
         config.store_timeout_ms,
         STORE_TIMEOUT_MS,
@@ -119,15 +119,15 @@ fn check(config: &GuardConfig, findings: &mut Findings) {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
     {
-        findings.error(
+        fields.error(
             "keyPrefix",
             "must be 1 to 64 letters, digits, `.`, `_`, `-` or `:`",
         );
     }
-    country(findings, "defaultRegion", &config.default_region);
+    country(fields, "defaultRegion", &config.default_region);
     if let StoreFailure::LocalFallback { limit_percent } = config.on_store_failure {
         in_range(
-            findings,
+            fields,
             "onStoreFailure.limitPercent",
             limit_percent,
             LIMIT_PERCENT,
@@ -135,7 +135,7 @@ fn check(config: &GuardConfig, findings: &mut Findings) {
     }
     if let Some(rule) = &config.countries {
         list_rule(
-            findings,
+            fields,
             "countries",
             &rule.allow,
             &rule.deny,
@@ -145,23 +145,17 @@ fn check(config: &GuardConfig, findings: &mut Findings) {
         );
     }
     if let Some(rule) = &config.number_types {
-        list_rule(
-            findings,
-            "numberTypes",
-            &rule.allow,
-            &rule.deny,
-            |_, _, _| {},
-        );
+        list_rule(fields, "numberTypes", &rule.allow, &rule.deny, |_, _, _| {});
     }
     let mut names = HashSet::new();
     for (i, budget) in config.budgets.iter().enumerate() {
-        check_budget(findings, &format!("budgets[{i}]"), budget, &mut names);
+        check_budget(fields, &format!("budgets[{i}]"), budget, &mut names);
     }
 }
 
 /// The checks of one budget.
 fn check_budget<'c>(
-    findings: &mut Findings,
+    fields: &mut Fields<'_>,
     path: &str,
     budget: &'c BudgetConfig,
     names: &mut HashSet<&'c str>,
@@ -173,31 +167,31 @@ fn check_budget<'c>(
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
     {
-        findings.error(
+        fields.error(
             format!("{path}.name"),
             "must be 1 to 40 letters, digits, `-` or `_`",
         );
     } else if !names.insert(name) {
-        let shown = findings.echo(name);
-        findings.error(
+        let shown = fields.findings().echo(name);
+        fields.error(
             format!("{path}.name"),
             format!("{shown} names another budget already; names must be unique"),
         );
     }
-    in_range(findings, &format!("{path}.limit"), budget.limit, LIMIT);
+    in_range(fields, &format!("{path}.limit"), budget.limit, LIMIT);
     in_range(
-        findings,
+        fields,
         &format!("{path}.windowSeconds"),
         budget.window_seconds,
         WINDOW_SECONDS,
     );
-    no_duplicates(findings, &format!("{path}.usageTypes"), &budget.usage_types);
+    no_duplicates(fields, &format!("{path}.usageTypes"), &budget.usage_types);
     match (budget.scope, budget.drop_digits) {
         (Scope::NumberPrefix, Some(digits)) => {
-            in_range(findings, &format!("{path}.dropDigits"), digits, DROP_DIGITS);
+            in_range(fields, &format!("{path}.dropDigits"), digits, DROP_DIGITS);
         }
         (_, None) => {}
-        (scope, Some(_)) => findings.error(
+        (scope, Some(_)) => fields.error(
             format!("{path}.dropDigits"),
             format!("only applies to the scope numberPrefix, not {scope}"),
         ),
@@ -205,14 +199,14 @@ fn check_budget<'c>(
     match (budget.scope, budget.ipv6_prefix_length) {
         (Scope::Ip, Some(bits)) => {
             in_range(
-                findings,
+                fields,
                 &format!("{path}.ipv6PrefixLength"),
                 bits,
                 IPV6_PREFIX_LENGTH,
             );
         }
         (_, None) => {}
-        (scope, Some(_)) => findings.error(
+        (scope, Some(_)) => fields.error(
             format!("{path}.ipv6PrefixLength"),
             format!("only applies to the scope ip, not {scope}"),
         ),
@@ -222,28 +216,28 @@ fn check_budget<'c>(
 /// The checks of an allow/deny rule: not empty, each entry valid (by `entry`), none twice,
 /// none in both lists.
 fn list_rule<T: Eq + Hash + Display>(
-    findings: &mut Findings,
+    fields: &mut Fields<'_>,
     path: &str,
     allow: &[T],
     deny: &[T],
-    entry: impl Fn(&mut Findings, &str, &T),
+    entry: impl Fn(&mut Fields<'_>, &str, &T),
 ) {
     if allow.is_empty() && deny.is_empty() {
-        findings.error(
+        fields.error(
             path,
             "give `allow` or `deny` (or leave the rule out): an empty rule does nothing",
         );
     }
     for (list, items) in [("allow", allow), ("deny", deny)] {
         for (i, item) in items.iter().enumerate() {
-            entry(findings, &format!("{path}.{list}[{i}]"), item);
+            entry(fields, &format!("{path}.{list}[{i}]"), item);
         }
-        no_duplicates(findings, &format!("{path}.{list}"), items);
+        no_duplicates(fields, &format!("{path}.{list}"), items);
     }
     for (i, item) in deny.iter().enumerate() {
         if allow.contains(item) {
-            let shown = findings.echo(&item.to_string());
-            findings.error(
+            let shown = fields.findings().echo(&item.to_string());
+            fields.error(
                 format!("{path}.deny[{i}]"),
                 format!("{shown} is in `allow` too; keep it in one list"),
             );
@@ -251,13 +245,13 @@ fn list_rule<T: Eq + Hash + Display>(
     }
 }
 
-fn country(findings: &mut Findings, path: &str, code: &str) {
+fn country(fields: &mut Fields<'_>, path: &str, code: &str) {
     let known = code.len() == 2
         && code.bytes().all(|b| b.is_ascii_uppercase())
         && phonenumber::country::Id::from_str(code).is_ok();
     if !known {
-        let shown = findings.echo(code);
-        findings.error(
+        let shown = fields.findings().echo(code);
+        fields.error(
             path,
             format!(
                 "{shown} is not a country code libphonenumber knows; expected an upper-case \
@@ -267,311 +261,186 @@ fn country(findings: &mut Findings, path: &str, code: &str) {
     }
 }
 
-fn no_duplicates<T: Eq + Hash + Display>(findings: &mut Findings, path: &str, items: &[T]) {
+fn no_duplicates<T: Eq + Hash + Display>(fields: &mut Fields<'_>, path: &str, items: &[T]) {
     let mut seen = HashSet::new();
     for (i, item) in items.iter().enumerate() {
         if !seen.insert(item) {
-            let shown = findings.echo(&item.to_string());
-            findings.error(format!("{path}[{i}]"), format!("{shown} is listed twice"));
+            let shown = fields.findings().echo(&item.to_string());
+            fields.error(format!("{path}[{i}]"), format!("{shown} is listed twice"));
         }
     }
 }
 
 /// A problem, worded as the loader words it, when a value set in code is out of `range`.
-fn in_range<T>(findings: &mut Findings, path: &str, value: T, range: RangeInclusive<T>)
+fn in_range<T>(fields: &mut Fields<'_>, path: &str, value: T, range: RangeInclusive<T>)
 where
     T: Copy + PartialOrd + Display + TryFrom<u64> + Into<u64>,
 {
-    findings.whole_number(&Value::from(value.into()), path, range);
+    fields.whole_number(&Value::from(value.into()), path, range);
 }
 
-/// The walk over the JSON: every problem recorded, the config built when there is none.
-struct Walk<'f> {
-    findings: &'f mut Findings,
+fn read_config(
+    fields: &mut Fields<'_>,
+    value: &Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<GuardConfig> {
+    let object = fields.object(value, "", &FIELDS)?;
+    let (hash_secret, _) = fields.credential(object, "hashSecret", ENV_HASH_SECRET, env);
+    let on_store_failure = match object.get("onStoreFailure") {
+        Some(value) => store_failure(fields, value, "onStoreFailure"),
+        None => fields.missing(
+            "",
+            "onStoreFailure",
+            "choose failClosed, failOpen or localFallback (e.g. {\"action\": \"failClosed\"})",
+        ),
+    };
+    let store_timeout_ms = fields.optional(
+        object,
+        "",
+        "storeTimeoutMs",
+        DEFAULT_STORE_TIMEOUT_MS,
+        |f, v, p| f.whole_number(v, p, STORE_TIMEOUT_MS),
+    );
+    let key_prefix = fields.optional(
+        object,
+        "",
+        "keyPrefix",
+        DEFAULT_KEY_PREFIX.to_owned(),
+        string,
+    );
+    let default_region = fields.optional(
+        object,
+        "",
+        "defaultRegion",
+        DEFAULT_REGION.to_owned(),
+        string,
+    );
+    let countries = fields.optional(object, "", "countries", None, |f, v, p| {
+        nullable(v, |v| country_rule(f, v, p))
+    });
+    let number_types = fields.optional(object, "", "numberTypes", None, |f, v, p| {
+        nullable(v, |v| number_type_rule(f, v, p))
+    });
+    let budgets = fields.optional(object, "", "budgets", Vec::new(), |f, v, p| {
+        let list = f.list(v, p, "budgets")?;
+        f.items(list, p, budget)
+    });
+    Some(GuardConfig {
+        hash_secret: SecretString::new(hash_secret?),
+        on_store_failure: on_store_failure?,
+        store_timeout_ms: store_timeout_ms?,
+        key_prefix: key_prefix?,
+        default_region: default_region?,
+        countries: countries?,
+        number_types: number_types?,
+        budgets: budgets?,
+    })
 }
 
-impl Walk<'_> {
-    fn config(
-        &mut self,
-        value: &Value,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<GuardConfig> {
-        let object = self.object(value, "", &FIELDS)?;
-        let hash_secret = match object.get("hashSecret") {
-            Some(value) => self
-                .findings
-                .string(value, "hashSecret")
-                .map(SecretString::new),
-            None => match env(ENV_HASH_SECRET).filter(|s| !s.is_empty()) {
-                Some(secret) => Some(SecretString::new(secret)),
-                None => {
-                    self.findings.error(
-                        "hashSecret",
-                        format!(
-                            "is required: set it here, or leave it out and set the \
-                             {ENV_HASH_SECRET} environment variable"
-                        ),
-                    );
-                    None
-                }
-            },
-        };
-        let on_store_failure = match object.get("onStoreFailure") {
-            Some(value) => self.store_failure(value),
-            None => {
-                self.findings.error(
-                    "onStoreFailure",
-                    "is required: choose failClosed, failOpen or localFallback \
-                     (e.g. {\"action\": \"failClosed\"})",
-                );
-                None
-            }
-        };
-        let store_timeout_ms = self.optional(
-            object,
-            "",
-            "storeTimeoutMs",
-            DEFAULT_STORE_TIMEOUT_MS,
-            |w, v, p| w.findings.whole_number(v, p, STORE_TIMEOUT_MS),
-        );
-        let key_prefix = self.optional(
-            object,
-            "",
-            "keyPrefix",
-            DEFAULT_KEY_PREFIX.to_owned(),
-            Self::string,
-        );
-        let default_region = self.optional(
-            object,
-            "",
-            "defaultRegion",
-            DEFAULT_REGION.to_owned(),
-            Self::string,
-        );
-        let countries = self.optional(object, "", "countries", None, |w, v, p| {
-            nullable(v, |v| w.country_rule(v, p))
-        });
-        let number_types = self.optional(object, "", "numberTypes", None, |w, v, p| {
-            nullable(v, |v| w.number_type_rule(v, p))
-        });
-        let budgets = self.optional(object, "", "budgets", Vec::new(), |w, v, p| {
-            w.list(v, p, Self::budget)
-        });
-        Some(GuardConfig {
-            hash_secret: hash_secret?,
-            on_store_failure: on_store_failure?,
-            store_timeout_ms: store_timeout_ms?,
-            key_prefix: key_prefix?,
-            default_region: default_region?,
-            countries: countries?,
-            number_types: number_types?,
-            budgets: budgets?,
-        })
-    }
-
-    fn store_failure(&mut self, value: &Value) -> Option<StoreFailure> {
-        let path = "onStoreFailure";
-        let object = self.object(value, path, &STORE_FAILURE_FIELDS)?;
-        let action = self.required(object, path, "action", |w, v, p| {
-            w.findings.one_of(v, p, "action", &STORE_FAILURE_ACTIONS)
-        });
-        let percent = object.get("limitPercent");
-        match STORE_FAILURE_ACTIONS[action?] {
-            "localFallback" => {
-                let Some(percent) = percent else {
-                    self.findings.error(
-                        "onStoreFailure.limitPercent",
-                        "is required for localFallback: each budget's limit in percent \
-                         while the store is down (1 to 100)",
-                    );
-                    return None;
-                };
-                let limit_percent = self.findings.whole_number(
-                    percent,
+fn store_failure(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<StoreFailure> {
+    let object = fields.object(value, path, &STORE_FAILURE_FIELDS)?;
+    let action = fields.required(object, path, "action", |f, v, p| {
+        f.one_of(v, p, "action", &STORE_FAILURE_ACTIONS, |a| a)
+    });
+    let percent = object.get("limitPercent");
+    match action? {
+        "localFallback" => {
+            let Some(percent) = percent else {
+                fields.error(
                     "onStoreFailure.limitPercent",
-                    LIMIT_PERCENT,
-                )?;
-                Some(StoreFailure::LocalFallback { limit_percent })
-            }
-            _ if percent.is_some() => {
-                self.findings.error(
-                    "onStoreFailure.limitPercent",
-                    "only applies to the action localFallback",
+                    "is required for localFallback: each budget's limit in percent \
+                     while the store is down (1 to 100)",
                 );
-                None
-            }
-            "failOpen" => Some(StoreFailure::FailOpen),
-            _ => Some(StoreFailure::FailClosed),
+                return None;
+            };
+            let limit_percent =
+                fields.whole_number(percent, "onStoreFailure.limitPercent", LIMIT_PERCENT)?;
+            Some(StoreFailure::LocalFallback { limit_percent })
         }
-    }
-
-    fn country_rule(&mut self, value: &Value, path: &str) -> Option<CountryRule> {
-        let object = self.object(value, path, &LIST_RULE_FIELDS)?;
-        let list = |w: &mut Self, v: &Value, p: &str| w.list(v, p, Self::string);
-        let allow = self.optional(object, path, "allow", Vec::new(), list);
-        let deny = self.optional(object, path, "deny", Vec::new(), list);
-        let mode = self.optional(object, path, "mode", Mode::Enforce, Self::mode);
-        Some(CountryRule {
-            allow: allow?,
-            deny: deny?,
-            mode: mode?,
-        })
-    }
-
-    fn number_type_rule(&mut self, value: &Value, path: &str) -> Option<NumberTypeRule> {
-        let object = self.object(value, path, &LIST_RULE_FIELDS)?;
-        let list = |w: &mut Self, v: &Value, p: &str| w.list(v, p, Self::number_type);
-        let allow = self.optional(object, path, "allow", Vec::new(), list);
-        let deny = self.optional(object, path, "deny", Vec::new(), list);
-        let mode = self.optional(object, path, "mode", Mode::Enforce, Self::mode);
-        Some(NumberTypeRule {
-            allow: allow?,
-            deny: deny?,
-            mode: mode?,
-        })
-    }
-
-    fn budget(&mut self, value: &Value, path: &str) -> Option<BudgetConfig> {
-        let object = self.object(value, path, &BUDGET_FIELDS)?;
-        let name = self.required(object, path, "name", Self::string);
-        let scope = self.required(object, path, "scope", Self::scope);
-        let limit = self.required(object, path, "limit", |w, v, p| {
-            w.findings.whole_number(v, p, LIMIT)
-        });
-        let window_seconds = self.required(object, path, "windowSeconds", |w, v, p| {
-            w.findings.whole_number(v, p, WINDOW_SECONDS)
-        });
-        let usage_types = self.optional(object, path, "usageTypes", Vec::new(), |w, v, p| {
-            w.list(v, p, Self::usage_type)
-        });
-        let mode = self.optional(object, path, "mode", Mode::Enforce, Self::mode);
-        let drop_digits = self.optional(object, path, "dropDigits", None, |w, v, p| {
-            nullable(v, |v| w.findings.whole_number(v, p, DROP_DIGITS))
-        });
-        let ipv6_prefix_length =
-            self.optional(object, path, "ipv6PrefixLength", None, |w, v, p| {
-                nullable(v, |v| w.findings.whole_number(v, p, IPV6_PREFIX_LENGTH))
-            });
-        Some(BudgetConfig {
-            name: name?,
-            scope: scope?,
-            limit: limit?,
-            window_seconds: window_seconds?,
-            usage_types: usage_types?,
-            mode: mode?,
-            drop_digits: drop_digits?,
-            ipv6_prefix_length: ipv6_prefix_length?,
-        })
-    }
-
-    /// An object, with a problem for each key not in `fields`.
-    fn object<'v>(
-        &mut self,
-        value: &'v Value,
-        path: &str,
-        fields: &[&str],
-    ) -> Option<&'v Map<String, Value>> {
-        let object = self.findings.object(value, path)?;
-        self.findings.refuse_unknown_keys(object, path, fields);
-        Some(object)
-    }
-
-    fn required<T>(
-        &mut self,
-        object: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        read: impl FnOnce(&mut Self, &Value, &str) -> Option<T>,
-    ) -> Option<T> {
-        let path = join(path, key);
-        match object.get(key) {
-            Some(value) => read(self, value, &path),
-            None => {
-                self.findings.error(path, "is required");
-                None
-            }
+        _ if percent.is_some() => {
+            fields.error(
+                "onStoreFailure.limitPercent",
+                "only applies to the action localFallback",
+            );
+            None
         }
-    }
-
-    /// The value at `key`, or `default` when it is left out.
-    fn optional<T>(
-        &mut self,
-        object: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        default: T,
-        read: impl FnOnce(&mut Self, &Value, &str) -> Option<T>,
-    ) -> Option<T> {
-        match object.get(key) {
-            None => Some(default),
-            Some(value) => read(self, value, &join(path, key)),
-        }
-    }
-
-    /// A list, each item read by `read` (at `path[i]`).
-    fn list<T>(
-        &mut self,
-        value: &Value,
-        path: &str,
-        mut read: impl FnMut(&mut Self, &Value, &str) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let Value::Array(items) = value else {
-            self.findings
-                .error(path, format!("expected a list, found {}", type_name(value)));
-            return None;
-        };
-        let read: Vec<Option<T>> = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| read(self, item, &format!("{path}[{i}]")))
-            .collect();
-        read.into_iter().collect()
-    }
-
-    fn string(&mut self, value: &Value, path: &str) -> Option<String> {
-        self.findings.string(value, path).map(str::to_owned)
-    }
-
-    fn mode(&mut self, value: &Value, path: &str) -> Option<Mode> {
-        let names = Mode::ALL.map(Mode::as_str);
-        let at = self.findings.one_of(value, path, "mode", &names)?;
-        Some(Mode::ALL[at])
-    }
-
-    fn scope(&mut self, value: &Value, path: &str) -> Option<Scope> {
-        let names = Scope::ALL.map(Scope::as_str);
-        let at = self.findings.one_of(value, path, "scope", &names)?;
-        Some(Scope::ALL[at])
-    }
-
-    fn number_type(&mut self, value: &Value, path: &str) -> Option<NumberType> {
-        let names = NumberType::ALL.map(NumberType::as_str);
-        let at = self.findings.one_of(value, path, "number type", &names)?;
-        Some(NumberType::ALL[at])
-    }
-
-    fn usage_type(&mut self, value: &Value, path: &str) -> Option<UsageType> {
-        let names = UsageType::ALL.map(UsageType::as_str);
-        let at = self.findings.one_of(value, path, "usage type", &names)?;
-        Some(UsageType::ALL[at])
+        "failOpen" => Some(StoreFailure::FailOpen),
+        _ => Some(StoreFailure::FailClosed),
     }
 }
 
-/// A setting that may be `null` (an `Option` in the config, so in its schema): `Some(None)`
-/// for `null`, else what `read` makes of the value.
-fn nullable<T>(value: &Value, read: impl FnOnce(&Value) -> Option<T>) -> Option<Option<T>> {
-    match value {
-        Value::Null => Some(None),
-        value => read(value).map(Some),
-    }
+fn country_rule(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<CountryRule> {
+    let (allow, deny, mode) = list_rule_lists(fields, value, path, "country codes", string)?;
+    Some(CountryRule { allow, deny, mode })
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
+fn number_type_rule(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<NumberTypeRule> {
+    let (allow, deny, mode) = list_rule_lists(fields, value, path, "number types", |f, v, p| {
+        f.one_of(v, p, "number type", &NumberType::ALL, NumberType::as_str)
+    })?;
+    Some(NumberTypeRule { allow, deny, mode })
+}
+
+/// An allow/deny rule's `allow` and `deny` lists (of `of`, each item read by `item`) and mode.
+fn list_rule_lists<T>(
+    fields: &mut Fields<'_>,
+    value: &Value,
+    path: &str,
+    of: &str,
+    item: fn(&mut Fields<'_>, &Value, &str) -> Option<T>,
+) -> Option<(Vec<T>, Vec<T>, Mode)> {
+    let object = fields.object(value, path, &LIST_RULE_FIELDS)?;
+    let list = |f: &mut Fields<'_>, v: &Value, p: &str| {
+        let list = f.list(v, p, of)?;
+        f.items(list, p, item)
+    };
+    let allow = fields.optional(object, path, "allow", Vec::new(), list);
+    let deny = fields.optional(object, path, "deny", Vec::new(), list);
+    let mode = fields.optional(object, path, "mode", Mode::Enforce, mode);
+    Some((allow?, deny?, mode?))
+}
+
+fn budget(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<BudgetConfig> {
+    let object = fields.object(value, path, &BUDGET_FIELDS)?;
+    let name = fields.required(object, path, "name", string);
+    let scope = fields.required(object, path, "scope", |f, v, p| {
+        f.one_of(v, p, "scope", &Scope::ALL, Scope::as_str)
+    });
+    let limit = fields.required(object, path, "limit", |f, v, p| f.whole_number(v, p, LIMIT));
+    let window_seconds = fields.required(object, path, "windowSeconds", |f, v, p| {
+        f.whole_number(v, p, WINDOW_SECONDS)
+    });
+    let usage_types = fields.optional(object, path, "usageTypes", Vec::new(), |f, v, p| {
+        let list = f.list(v, p, "usage types")?;
+        f.items(list, p, |f, v, p| {
+            f.one_of(v, p, "usage type", &UsageType::ALL, UsageType::as_str)
+        })
+    });
+    let mode = fields.optional(object, path, "mode", Mode::Enforce, mode);
+    let drop_digits = fields.optional(object, path, "dropDigits", None, |f, v, p| {
+        nullable(v, |v| f.whole_number(v, p, DROP_DIGITS))
+    });
+    let ipv6_prefix_length = fields.optional(object, path, "ipv6PrefixLength", None, |f, v, p| {
+        nullable(v, |v| f.whole_number(v, p, IPV6_PREFIX_LENGTH))
+    });
+    Some(BudgetConfig {
+        name: name?,
+        scope: scope?,
+        limit: limit?,
+        window_seconds: window_seconds?,
+        usage_types: usage_types?,
+        mode: mode?,
+        drop_digits: drop_digits?,
+        ipv6_prefix_length: ipv6_prefix_length?,
+    })
+}
+
+fn string(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<String> {
+    fields.string(value, path).map(str::to_owned)
+}
+
+fn mode(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<Mode> {
+    fields.one_of(value, path, "mode", &Mode::ALL, Mode::as_str)
 }
 
 #[cfg(test)]

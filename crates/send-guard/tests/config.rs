@@ -213,6 +213,37 @@ fn the_secret_may_come_from_the_environment() {
         error.to_string().contains("SEND_GUARD_HASH_SECRET"),
         "{error}"
     );
+    // Read as the connectors read their credentials: used exactly as given, never echoed.
+    let padded = format!("{CANARY}\n");
+    let error = GuardConfig::from_json_with_env(json, |_| Some(padded.clone())).unwrap_err();
+    assert_eq!(
+        without_canary(&error).lines().next(),
+        Some(
+            "hashSecret: has white space at the start or end (from the SEND_GUARD_HASH_SECRET \
+             environment variable); remove it"
+        )
+    );
+}
+
+#[test]
+fn a_list_that_is_not_one_says_of_what() {
+    let found = problems(&json!({
+        "hashSecret": SECRET,
+        "onStoreFailure": {"action": "failClosed"},
+        "countries": {"allow": "CN"},
+        "numberTypes": {"deny": {"premiumRate": true}},
+        "budgets": [{"name": "n", "scope": "number", "limit": 5, "windowSeconds": 60, "usageTypes": "SignIn"}],
+    }));
+    assert_eq!(
+        found,
+        [
+            "countries.allow: expected a list of country codes, found a string",
+            "numberTypes.deny: expected a list of number types, found an object",
+            "budgets[0].usageTypes: expected a list of usage types, found a string",
+        ]
+    );
+    let found = problems(&json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failClosed"}, "budgets": {}}));
+    assert_eq!(found, ["budgets: expected a list of budgets, found an object"]);
 }
 
 #[test]

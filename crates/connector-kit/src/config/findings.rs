@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::fields::{UnknownKeys, join};
 use super::json::{DuplicateKey, ParsedJson, PathSegment, parse_json};
 use super::read::{DEFAULT_MAX_BYTES, size};
 use super::text::{did_you_mean, escape, escape_up_to};
@@ -407,11 +408,7 @@ impl Findings {
         } else {
             escape(key)
         };
-        if path.is_empty() {
-            key
-        } else {
-            format!("{path}.{key}")
-        }
+        join(path, &key)
     }
 
     /// A path from its segments, each key as [`key_path`](Self::key_path) writes it.
@@ -474,41 +471,20 @@ impl Findings {
         }
     }
 
-    /// A warning for every key of `object` (at `path`) that is not in `known`: it is ignored,
+    /// Reports every key of `object` (at `path`) that is not in `known`, as `policy` says:
     /// with a "did you mean" when one is close, or the list of known keys. Suggestions are
-    /// computed for listed warnings only.
-    ///
-    /// For a format that tolerates stray keys (Logto's configs); a format of its own, where a
-    /// misspelt key would silently drop a setting, uses
-    /// [`refuse_unknown_keys`](Self::refuse_unknown_keys).
-    pub fn unknown_keys(&mut self, object: &Map<String, Value>, path: &str, known: &[&str]) {
-        self.report_unknown_keys(Severity::Warning, object, path, known);
-    }
-
-    /// A problem for every key of `object` (at `path`) that is not in `known`, worded as
-    /// [`unknown_keys`](Self::unknown_keys) words it (`unknown field (did you mean `x`?)`), in
-    /// strict mode or not.
-    ///
-    /// ```
-    /// use connector_kit::config::{Findings, LoadOptions};
-    ///
-    /// let mut findings = Findings::new(&LoadOptions::default());
-    /// let budget = serde_json::json!({"limt": 5});
-    /// findings.refuse_unknown_keys(budget.as_object().unwrap(), "budgets[0]", &["limit", "name"]);
-    /// let err = findings.finish(Some(())).unwrap_err();
-    /// assert_eq!(err.to_string(), "budgets[0].limt: unknown field (did you mean `limit`?)");
-    /// ```
-    pub fn refuse_unknown_keys(&mut self, object: &Map<String, Value>, path: &str, known: &[&str]) {
-        self.report_unknown_keys(Severity::Error, object, path, known);
-    }
-
-    fn report_unknown_keys(
+    /// computed for listed findings only.
+    pub(super) fn unknown_keys(
         &mut self,
-        severity: Severity,
         object: &Map<String, Value>,
         path: &str,
         known: &[&str],
+        policy: UnknownKeys,
     ) {
+        let severity = match policy {
+            UnknownKeys::Warn => Severity::Warning,
+            UnknownKeys::Refuse => Severity::Error,
+        };
         for key in object.keys() {
             if known.contains(&key.as_str()) {
                 continue;
@@ -696,7 +672,7 @@ mod tests {
             object.insert(format!("k{i:04}"), json!(i));
         }
         let mut findings = Findings::new(&LoadOptions::default().with_max_problems(3));
-        findings.unknown_keys(&object, "", &known);
+        findings.unknown_keys(&object, "", &known, UnknownKeys::Warn);
         let loaded = findings.finish(Some(())).unwrap();
         assert_eq!(loaded.warnings.count(), 1002);
         assert_eq!(
@@ -708,7 +684,12 @@ mod tests {
         );
         let mut findings = Findings::new(&LoadOptions::strict());
         let object = json!({"sendr": 1, "\u{202e}x": 2});
-        findings.unknown_keys(object.as_object().unwrap(), "t[0]", &known);
+        findings.unknown_keys(
+            object.as_object().unwrap(),
+            "t[0]",
+            &known,
+            UnknownKeys::Warn,
+        );
         let err = findings.finish(Some(())).unwrap_err();
         assert_eq!(
             err.to_string(),

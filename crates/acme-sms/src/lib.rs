@@ -9,9 +9,11 @@
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use connector_kit::config::{ConfigError, Fields, Findings, LoadOptions, Loaded};
 use connector_kit::{
     Capabilities, ConnectorError, ConnectorFactory, ConnectorMetadata, DeliveryQuery,
     DeliveryRecord, DeliveryReport, DeliveryStatus, ErrorKind, LocalizedText, Receipt, Redactor,
@@ -20,6 +22,7 @@ use connector_kit::{
 };
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// What Acme SMS is and can do.
 pub const METADATA: ConnectorMetadata = ConnectorMetadata::new(
@@ -41,7 +44,7 @@ pub const METADATA: ConnectorMetadata = ConnectorMetadata::new(
 
 /// The config, as JSON: `{"apiKey", "endpoint", "templates": [{"usageType", "template"}],
 /// "timeoutMs"}`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AcmeConfig {
     /// The API key from Acme's console.
@@ -50,13 +53,14 @@ pub struct AcmeConfig {
     pub endpoint: String,
     /// A template for each usage type; `Generic`'s is used for the others.
     pub templates: Vec<AcmeTemplate>,
-    /// The most time one send may take, retries included.
+    /// The most time one send may take, retries included (1000 to 60000 ms).
     #[serde(default = "default_timeout_ms")]
+    #[schemars(range(min = 1000, max = 60000))]
     pub timeout_ms: u64,
 }
 
 /// One template of [`AcmeConfig`].
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AcmeTemplate {
     /// The usage type it is for.
@@ -67,6 +71,100 @@ pub struct AcmeTemplate {
 
 fn default_timeout_ms() -> u64 {
     5000
+}
+
+/// The values `timeoutMs` may take.
+const TIMEOUT_MS: RangeInclusive<u64> = 1000..=60000;
+
+impl AcmeConfig {
+    /// Reads a config's JSON, with every problem at its JSON path (`templates[1].usageType`)
+    /// and the warnings as data; no message ever shows the API key.
+    ///
+    /// ```
+    /// use acme_sms::AcmeConfig;
+    /// use connector_kit::config::LoadOptions;
+    ///
+    /// let json = r#"{"apiKey": "acme-key-5e1d", "endpoint": "https://api.acme.example",
+    ///     "templates": [{"usageType": "Signin", "template": "acme-key-5e1d"}], "timeout": 5}"#;
+    /// let err = AcmeConfig::load(json, &LoadOptions::default()).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "timeout: unknown field (did you mean `timeoutMs`?)\n\
+    ///      templates[0].usageType: unknown usage type `Signin`; did you mean `SignIn`?\n\
+    ///      templates[0].template: holds the API key, which would be sent in clear: check that the right value is in this field"
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Every problem found.
+    pub fn load(json: &str, options: &LoadOptions) -> Result<Loaded<AcmeConfig>, ConfigError> {
+        let mut findings = Findings::new(options);
+        let Some(parsed) = findings.parse_json(json) else {
+            return findings.finish(None);
+        };
+        // The key first, every value it was given: from now on no message can show it.
+        for key in parsed.values_of("apiKey") {
+            findings.add_secrets_in(key);
+        }
+        // A key given twice is refused: which one is meant cannot be guessed.
+        findings.duplicate_keys(&parsed.duplicates, |_| true);
+        let fields = &mut Fields::new(&mut findings, "the API key").refusing_unknown_keys();
+        let config = read_config(fields, &parsed.value);
+        findings.finish(config)
+    }
+}
+
+fn read_config(fields: &mut Fields<'_>, value: &Value) -> Option<AcmeConfig> {
+    let keys = ["apiKey", "endpoint", "templates", "timeoutMs"];
+    let object = fields.object(value, "", &keys)?;
+    let api_key = fields.required(object, "", "apiKey", Fields::exact_string);
+    let endpoint = fields.required(object, "", "endpoint", read_endpoint);
+    let templates = fields.required(object, "", "templates", |f, v, p| {
+        let list = f.list(v, p, "templates")?;
+        f.items(list, p, read_template)
+    });
+    let timeout_ms = fields.optional(object, "", "timeoutMs", default_timeout_ms(), |f, v, p| {
+        f.whole_number(v, p, TIMEOUT_MS)
+    });
+    Some(AcmeConfig {
+        api_key: SecretString::new(api_key?),
+        endpoint: endpoint?,
+        templates: templates?,
+        timeout_ms: timeout_ms?,
+    })
+}
+
+fn read_endpoint(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<String> {
+    let endpoint = fields.exact_string(value, path)?;
+    if !fields.sent_in_clear(&endpoint, path) {
+        return None;
+    }
+    if let Some(problem) = endpoint_problem(&endpoint) {
+        fields.error(path, problem);
+        return None;
+    }
+    Some(endpoint)
+}
+
+fn read_template(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<AcmeTemplate> {
+    let object = fields.object(value, path, &["usageType", "template"])?;
+    let usage_type = fields.required(object, path, "usageType", |f, v, p| {
+        f.one_of(v, p, "usage type", &UsageType::ALL, UsageType::as_str)
+    });
+    let template = fields.required(object, path, "template", |f, v, p| {
+        f.trimmed(v, p, "removed: Acme's template ids have none")
+    });
+    Some(AcmeTemplate {
+        usage_type: usage_type?,
+        template: template?,
+    })
+}
+
+/// What is wrong with `endpoint`, if anything.
+fn endpoint_problem(endpoint: &str) -> Option<&'static str> {
+    let http = endpoint.starts_with("https://") || endpoint.starts_with("http://");
+    (!http).then_some("must be an http(s) URL")
 }
 
 /// The Acme SMS connector. Build it once and share it (`Arc<dyn SmsConnector>`).
@@ -91,25 +189,19 @@ impl fmt::Debug for AcmeSmsConnector {
 }
 
 impl AcmeSmsConnector {
-    /// Reads and checks a config; no request is made.
+    /// Reads ([`AcmeConfig::load`]) and checks a config; no request is made. Warnings are
+    /// logged.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidConfig`], naming the field, and never repeating the API key.
+    /// [`ErrorKind::InvalidConfig`], naming every problem with its field, and never repeating
+    /// the API key.
     pub fn from_json(json: &str) -> Result<Self, ConnectorError> {
-        let config: AcmeConfig = serde_json::from_str(json).map_err(|e| {
-            // serde quotes the values it cannot use: cut the key out if it is one of them.
-            let key = serde_json::from_str::<serde_json::Value>(json)
-                .ok()
-                .and_then(|v| v.get("apiKey")?.as_str().map(String::from));
-            let message = format!("not an Acme SMS config: {e}");
-            let message = Redactor::new(key.as_deref()).redact(&message).into_owned();
-            ConnectorError::new(ErrorKind::InvalidConfig, message)
-        })?;
-        Self::new(config)
+        let loaded = AcmeConfig::load(json, &LoadOptions::default())?;
+        Self::new(loaded.logged("Acme SMS config"))
     }
 
-    /// Checks a config; no request is made.
+    /// Checks a config (one built in code, too); no request is made.
     ///
     /// # Errors
     ///
@@ -121,11 +213,8 @@ impl AcmeSmsConnector {
                 "must not be empty",
             ));
         }
-        if !config.endpoint.starts_with("https://") && !config.endpoint.starts_with("http://") {
-            return Err(ConnectorError::invalid_config(
-                "endpoint",
-                "must be an http(s) URL",
-            ));
+        if let Some(problem) = endpoint_problem(&config.endpoint) {
+            return Err(ConnectorError::invalid_config("endpoint", problem));
         }
         let entries = config
             .templates

@@ -358,7 +358,8 @@ impl AliyunSmsConfig {
         json: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<AliyunSmsConfig, ConfigError> {
-        Self::load_with_env(json, &LoadOptions::default(), env).map(validate::logged)
+        Self::load_with_env(json, &LoadOptions::default(), env)
+            .map(|loaded| loaded.logged("Aliyun SMS config"))
     }
 
     /// [`from_json_with_env`](Self::from_json_with_env) for JSON that is already parsed (so a
@@ -367,7 +368,8 @@ impl AliyunSmsConfig {
         value: &Value,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<AliyunSmsConfig, ConfigError> {
-        validate::load_value(value, &LoadOptions::default(), &env).map(validate::logged)
+        validate::load_value(value, &LoadOptions::default(), &env)
+            .map(|loaded| loaded.logged("Aliyun SMS config"))
     }
 
     /// Checks a config built in code (or deserialized with plain `serde`) as

@@ -186,20 +186,6 @@ fn walk(
     findings.finish(config)
 }
 
-/// The config of a loader that returns no warnings: each is logged (`tracing`, WARN) once.
-pub(crate) fn logged(loaded: Loaded<AliyunSmsConfig>) -> AliyunSmsConfig {
-    for warning in loaded.warnings.iter() {
-        tracing::warn!(path = %warning.path, "Aliyun SMS config: {}", warning.message);
-    }
-    if loaded.warnings.omitted > 0 {
-        tracing::warn!(
-            "Aliyun SMS config: … and {} more warnings",
-            loaded.warnings.omitted
-        );
-    }
-    loaded.config
-}
-
 fn config(
     fields: &mut Fields<'_>,
     value: &Value,
@@ -242,16 +228,18 @@ fn config(
             "must hold only visible ASCII characters, as STS tokens do (no spaces or line breaks)",
         );
     }
-    let sign_name = fields.required(object, "signName", |f, v, p| f.trimmed(v, p, TRIMMED));
-    let templates = fields.required(object, "templates", read_templates);
+    let sign_name = fields.required(object, "", "signName", |f, v, p| f.trimmed(v, p, TRIMMED));
+    let templates = fields.required(object, "", "templates", read_templates);
     let strict_phone_region_number_check = fields.optional(
         object,
+        "",
         "strictPhoneRegionNumberCheck",
         false,
         Fields::boolean,
     );
     let region_id = fields.optional(
         object,
+        "",
         "regionId",
         DEFAULT_REGION_ID.to_owned(),
         read_region_id,
@@ -266,22 +254,28 @@ fn config(
     .filter(|endpoint| fields.sent_in_clear(endpoint, "endpoint"));
     let signature_version = fields.optional(
         object,
+        "",
         "signatureVersion",
         SignatureVersion::V1,
         read_signature_version,
     );
     let connect_timeout_ms = fields.optional(
         object,
+        "",
         "connectTimeoutMs",
         DEFAULT_CONNECT_TIMEOUT_MS,
-        |w, v, p| w.number(v, p, CONNECT_TIMEOUT_MS_RANGE),
+        |w, v, p| w.whole_number(v, p, CONNECT_TIMEOUT_MS_RANGE),
     );
-    let timeout_ms = fields.optional(object, "timeoutMs", DEFAULT_TIMEOUT_MS, |w, v, p| {
-        w.number(v, p, TIMEOUT_MS_RANGE)
+    let timeout_ms = fields.optional(object, "", "timeoutMs", DEFAULT_TIMEOUT_MS, |w, v, p| {
+        w.whole_number(v, p, TIMEOUT_MS_RANGE)
     });
-    let max_attempts = fields.optional(object, "maxAttempts", DEFAULT_MAX_ATTEMPTS, |w, v, p| {
-        w.number(v, p, MAX_ATTEMPTS_RANGE)
-    });
+    let max_attempts = fields.optional(
+        object,
+        "",
+        "maxAttempts",
+        DEFAULT_MAX_ATTEMPTS,
+        |w, v, p| w.whole_number(v, p, MAX_ATTEMPTS_RANGE),
+    );
     if let (Some(connect), Some(total)) = (connect_timeout_ms, timeout_ms) {
         if connect > total {
             fields.error(
@@ -363,13 +357,7 @@ fn read_templates(
     value: &Value,
     path: &str,
 ) -> Option<Vec<TemplateConfig>> {
-    let Some(items) = value.as_array() else {
-        fields.error(
-            path,
-            format!("expected a list of templates, found {}", type_name(value)),
-        );
-        return None;
-    };
+    let items = fields.list(value, path, "templates")?;
     let usages = logto_templates::usage_types(items, path, fields.findings());
     let mut templates = Vec::with_capacity(items.len());
     let mut complete = true;
@@ -396,14 +384,7 @@ fn template(
     usage_type: Option<UsageType>,
 ) -> Option<TemplateConfig> {
     let object = fields.object(value, path, &TEMPLATE_FIELDS)?;
-    let code_path = join(path, "templateCode");
-    let template_code = match object.get("templateCode") {
-        None => {
-            fields.error(code_path, "is required");
-            None
-        }
-        Some(value) => template_code(fields, value, &code_path),
-    };
+    let template_code = fields.required(object, path, "templateCode", template_code);
     let legacy_type = match object.get("type") {
         None | Some(Value::Null) => Some(None),
         Some(value) => {
@@ -439,11 +420,7 @@ fn template_code(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<T
             let mut code = |key: &str| match object.get(key) {
                 Some(value) => fields.trimmed(value, &join(path, key), TRIMMED),
                 None => {
-                    fields.error(
-                        join(path, key),
-                        "is required: give both a china and an overseas template code",
-                    );
-                    None
+                    fields.missing(path, key, "give both a china and an overseas template code")
                 }
             };
             let china = code("china");

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use connector_kit::config::LoadOptions;
 use connector_kit::{
     BreakerState, ConnectorError, ConnectorFactory, ConnectorMetadata, ErrorKind,
     RECORDING_METADATA, RecordingConnector, Registry, RoutingFactory, SecretString, SmsConnector,
@@ -166,10 +167,10 @@ fn every_problem_is_named_with_its_path() {
         "routes[2]: expected an object, found a string",
         "default: expected a list of provider names, found a string",
         "nationalCallingCode: expected a string such as \"86\", found a number",
-        "circuitBreaker.failureThreshold: must be from 1 to 1000, found 0",
+        "circuitBreaker.failureThreshold: must be a whole number from 1 to 1000, found 0",
         "circuitBreaker.coolDownMs: must be a whole number from 0 to 86400000, found 1.5",
-        "settle.waitMs: must be from 0 to 600000, found 900000",
-        "settle.intervalMs: expected a whole number, found a string",
+        "settle.waitMs: must be a whole number from 0 to 600000, found 900000",
+        "settle.intervalMs: expected a whole number from 1 to 60000, found a string",
     ];
     assert_eq!(problems, expected, "{error}");
 }
@@ -210,7 +211,7 @@ fn the_document_itself_what_is_missing_and_limits() {
     let huge = format!("{{\"x\": \"{}\"}}", "a".repeat(2 << 20));
     let error = factory().build(&huge).unwrap_err();
     assert!(
-        error.message().contains("more than 1048576 bytes"),
+        error.message().contains("more than 1 MiB (1048576 bytes)"),
         "{error}"
     );
 
@@ -311,4 +312,168 @@ fn the_schema_agrees_with_the_loader_in_both_drafts() {
         );
         assert!(choice["properties"]["config"].get(defs).is_none());
     }
+}
+
+#[test]
+fn a_key_given_twice_is_refused_and_what_it_held_first_stays_hidden() {
+    // The first `apiKey` is the canary; the last one is what a JSON reader keeps. The canary
+    // then comes back as a route's provider name, which a message echoes.
+    let text = format!(
+        r#"{{
+            "providers": [{{"name": "a", "connector": "recording", "config": {{"apiKey": "{CANARY}", "apiKey": "k-2"}}}}],
+            "routes": [{{"prefixes": ["86"], "providers": ["{CANARY}"]}}],
+            "default": ["a"],
+            "default": ["a"]
+        }}"#
+    );
+    let error = factory().build(&text).unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(
+        !shown.contains(CANARY) && !shown.contains("7f3a"),
+        "{shown}"
+    );
+    // The problems as data, from `load`.
+    let error = factory().load(&text, &LoadOptions::default()).unwrap_err();
+    let problems: Vec<String> = error.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "providers[0].config.apiKey: is given 2 times; which one is meant is unclear, so the config is refused: keep one",
+            "default: is given 2 times; which one is meant is unclear, so the config is refused: keep one",
+            "routes[0].providers[0]: no provider is named ** redacted ** (the providers: a)",
+        ]
+    );
+
+    // A whole provider list given twice: the secrets of the first one are hidden too.
+    let text = format!(
+        r#"{{"providers": [{{"name": "x", "connector": "recording", "config": {{"apiKey": "{CANARY}"}}}}],
+            "providers": [{}], "default": ["{CANARY}"]}}"#,
+        provider("a").to_string().replace(CANARY, "k-3")
+    );
+    let error = factory().build(&text).unwrap_err();
+    assert_eq!(
+        error.message(),
+        "providers: is given 2 times; which one is meant is unclear, so the config is refused: keep one; \
+         default[0]: no provider is named ** redacted ** (the providers: a)"
+    );
+}
+
+#[test]
+fn a_megabyte_of_unknown_keys_gives_a_bounded_message() {
+    // Just under the 1 MiB limit: about 90,000 keys, each a near miss of a known one.
+    let mut text = String::from(r#"{"providers": [], "default": ["a"]"#);
+    let mut keys = 0;
+    while text.len() < (1 << 20) - 32 {
+        text.push_str(&format!(r#", "setle{keys}": 1"#));
+        keys += 1;
+    }
+    text.push('}');
+    let error = factory().build(&text).unwrap_err();
+    let problems: Vec<&str> = error.message().split("; ").collect();
+    assert_eq!(problems.len(), 21, "20 listed, then a count");
+    assert_eq!(
+        problems[0],
+        "setle0: unknown field (did you mean `settle`?)"
+    );
+    assert_eq!(
+        problems[20],
+        format!("… and {} more problems", keys + 2 - 20),
+        "the keys, the empty provider list and the unknown default provider"
+    );
+    assert!(error.message().len() < 4096, "{}", error.message().len());
+
+    let over = format!("{text}{}", " ".repeat((1 << 20) + 1 - text.len()));
+    let error = factory().build(&over).unwrap_err();
+    assert_eq!(
+        error.message(),
+        "the config is 1048577 bytes, more than 1 MiB (1048576 bytes), the limit for a config; nothing was parsed"
+    );
+}
+
+#[test]
+fn invisible_characters_in_keys_and_values_are_escaped() {
+    let error = refused(&json!({
+        "providers": [{"name": "a", "connector": "recording\u{200b}", "config": {}}],
+        "default": ["a"],
+        "settle\u{202e}": {},
+    }));
+    assert_eq!(
+        error.message(),
+        "settle\\u{202e}: unknown field (did you mean `settle`?); \
+         providers[0].connector: unknown connector `recording\\u{200b}` (known connectors: recording); \
+         default[0]: no provider is named `a` (the providers: )"
+    );
+    assert_eq!(error.field(), Some("settle\\u{202e}"));
+}
+
+/// A provider whose config names the field its error is about: `{"field": "..."}`.
+#[derive(Debug)]
+struct FieldEchoFactory;
+
+const FIELD_ECHO_METADATA: ConnectorMetadata = ConnectorMetadata::new(
+    "field-echo",
+    "test",
+    connector_kit::LocalizedText(&[("en", "Field echo")]),
+    connector_kit::LocalizedText(&[("en", "Refuses every config at the field it names.")]),
+);
+
+impl ConnectorFactory for FieldEchoFactory {
+    fn metadata(&self) -> &ConnectorMetadata {
+        &FIELD_ECHO_METADATA
+    }
+
+    fn config_schema(&self, generator: &mut SchemaGenerator) -> Schema {
+        generator.root_schema_for::<TestConfig>()
+    }
+
+    fn build(&self, config: &str) -> Result<Arc<dyn SmsConnector>, ConnectorError> {
+        let config: Value = serde_json::from_str(config).unwrap();
+        let field = config["field"].as_str().unwrap_or_default().to_owned();
+        Err(ConnectorError::invalid_config(field, "refused"))
+    }
+}
+
+#[test]
+fn a_secret_as_a_key_name_is_hidden_in_paths_from_anywhere() {
+    let registry = Registry::new()
+        .with(TestFactory)
+        .unwrap()
+        .with(FieldEchoFactory)
+        .unwrap();
+    let config = json!({
+        "providers": [
+            provider("a"),
+            // Another provider's loader knows nothing of the canary: it names it as a field.
+            {"name": "b", "connector": "field-echo", "config": {"field": CANARY}},
+        ],
+        "routes": [{"prefixes": ["86"], "providers": ["a"], CANARY: 1}],
+        "default": ["a"],
+    });
+    let error = RoutingFactory::new(registry)
+        .build(&config.to_string())
+        .unwrap_err();
+    let text = format!("{error} {error:?}");
+    assert!(!text.contains(CANARY) && !text.contains("7f3a"), "{text}");
+    assert_eq!(
+        error.message(),
+        "routes[0].** redacted **: unknown field (expected one of: prefixes, providers)"
+    );
+    let config = json!({
+        "providers": [provider("a"), {"name": "b", "connector": "field-echo", "config": {"field": CANARY}}],
+        "default": ["a", "b"],
+    });
+    let error = RoutingFactory::new(
+        Registry::new()
+            .with(TestFactory)
+            .unwrap()
+            .with(FieldEchoFactory)
+            .unwrap(),
+    )
+    .build(&config.to_string())
+    .unwrap_err();
+    assert_eq!(error.field(), Some("providers[1].config.** redacted **"));
+    assert_eq!(
+        error.message(),
+        "providers[1].config.** redacted **: the `field-echo` connector refuses it: refused"
+    );
 }

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+pub use connector_kit::config::{ConfigError, ConfigProblem, ConfigWarnings, LoadOptions, Loaded};
 use connector_kit::{SecretString, UsageType};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -132,6 +133,19 @@ pub enum Mode {
     Monitor,
 }
 
+impl Mode {
+    /// Every mode.
+    pub const ALL: [Mode; 2] = [Mode::Enforce, Mode::Monitor];
+
+    /// The name as the config writes it, e.g. `monitor`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Monitor => "monitor",
+        }
+    }
+}
+
 /// Countries (ISO 3166-1 alpha-2 codes, from the number's country code by libphonenumber's
 /// metadata) that may or may not receive messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -206,6 +220,22 @@ pub enum NumberType {
 }
 
 impl NumberType {
+    /// Every number type.
+    pub const ALL: [NumberType; 12] = [
+        NumberType::Mobile,
+        NumberType::FixedLine,
+        NumberType::FixedLineOrMobile,
+        NumberType::TollFree,
+        NumberType::PremiumRate,
+        NumberType::SharedCost,
+        NumberType::PersonalNumber,
+        NumberType::Voip,
+        NumberType::Pager,
+        NumberType::Uan,
+        NumberType::Voicemail,
+        NumberType::Unknown,
+    ];
+
     /// The name as the config writes it, e.g. `premiumRate`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -251,6 +281,15 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 5] = [
+        Scope::Number,
+        Scope::NumberPrefix,
+        Scope::Country,
+        Scope::Ip,
+        Scope::Global,
+    ];
+
     /// The name as the config writes it, e.g. `numberPrefix`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -367,7 +406,12 @@ impl GuardConfig {
 
     /// Loads and checks a config; a left-out `hashSecret` is read from the
     /// [`ENV_HASH_SECRET`] environment variable. The error lists every problem with its JSON
-    /// path and never repeats the secret.
+    /// path and never repeats the secret, wherever in the input it appears; the loader's
+    /// warnings are logged (`tracing`, WARN) once.
+    ///
+    /// Unknown keys and keys given twice are problems: a misspelt budget or rule silently
+    /// ignored would turn a protection off. The text is refused over 1 MiB, before it is
+    /// parsed; [`load`](Self::load) takes other limits, and returns the warnings as data.
     pub fn from_json(json: &str) -> Result<GuardConfig, ConfigError> {
         Self::from_json_with_env(json, |name| std::env::var(name).ok())
     }
@@ -377,23 +421,42 @@ impl GuardConfig {
         json: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<GuardConfig, ConfigError> {
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-            ConfigError::from(ConfigProblem::new(
-                "",
-                format!("the config is not valid JSON: {e}"),
-            ))
-        })?;
-        validate::load(&value, &env)
+        Ok(Self::load_with_env(json, &LoadOptions::default(), env)?.logged("send guard config"))
+    }
+
+    /// Loads and checks a config as [`from_json`](Self::from_json) does, with `options` (the
+    /// size limit, how many problems are listed, strict mode: every warning a problem), and
+    /// the warnings as data.
+    ///
+    /// ```
+    /// use send_guard::{GuardConfig, LoadOptions};
+    ///
+    /// let json = r#"{"hashSecret": "change me: a long random secret",
+    ///                "onStoreFailure": {"action": "failClosed"},
+    ///                "budgets": [{"name": "n", "scope": "number", "limit": 5, "limit": 50, "windowSeconds": 600}]}"#;
+    /// let err = GuardConfig::load(json, &LoadOptions::default()).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "budgets[0].limit: is given 2 times; which one is meant is unclear, so the config is refused: keep one"
+    /// );
+    /// ```
+    pub fn load(json: &str, options: &LoadOptions) -> Result<Loaded<GuardConfig>, ConfigError> {
+        Self::load_with_env(json, options, |name| std::env::var(name).ok())
+    }
+
+    /// [`load`](Self::load) with the environment given as a function.
+    pub fn load_with_env(
+        json: &str,
+        options: &LoadOptions,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Loaded<GuardConfig>, ConfigError> {
+        validate::load(json, options, &env)
     }
 
     /// Checks a config built in code (or deserialized with plain `serde`) as
     /// [`from_json`](Self::from_json) would.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let problems = validate::check(self);
-        match problems.is_empty() {
-            true => Ok(()),
-            false => Err(ConfigError { problems }),
-        }
+        validate::validate(self)
     }
 
     /// `storeTimeoutMs` as a duration.
@@ -437,71 +500,3 @@ fn default_key_prefix() -> String {
 fn default_region() -> String {
     DEFAULT_REGION.to_owned()
 }
-
-/// One thing wrong with a config, at a JSON path such as `budgets[1].limit`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConfigProblem {
-    /// Where: a JSON path like `onStoreFailure.action`; empty for the document as a whole.
-    pub path: String,
-    /// What is wrong and what is expected. Never contains the secret.
-    pub message: String,
-}
-
-impl ConfigProblem {
-    /// A problem at `path`.
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigProblem {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
-    }
-}
-
-/// Everything wrong with a config, so that a form can show every problem at once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConfigError {
-    /// The problems, in document order; never empty.
-    pub problems: Vec<ConfigProblem>,
-}
-
-impl ConfigError {
-    /// The paths of the problems, in order.
-    pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.problems.iter().map(|p| p.path.as_str())
-    }
-}
-
-impl From<ConfigProblem> for ConfigError {
-    fn from(problem: ConfigProblem) -> Self {
-        ConfigError {
-            problems: vec![problem],
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    /// One problem per line, as `path: message`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, problem) in self.problems.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{problem}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ConfigError {}

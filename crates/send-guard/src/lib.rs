@@ -25,8 +25,9 @@
 //! happens when Redis cannot be reached is a required choice ([`StoreFailure`]). Stored keys
 //! never hold a phone number or an IP address in the clear, and expire with their window.
 //!
-//! The config is JSON ([`GuardConfig::from_json`], every problem with its JSON path) with a JSON
-//! Schema ([`config_schema`]).
+//! The config is JSON ([`GuardConfig::from_json`], every problem with its JSON path, read with
+//! the kit's [`connector_kit::config`] loader: capped, repeated and unknown keys refused, the
+//! secret never echoed) with a JSON Schema ([`config_schema`]).
 //!
 //! The guard runs on Tokio, with timers enabled (`enable_time` or `enable_all` on the runtime
 //! builder; `#[tokio::main]` does it): every store call is bounded by `storeTimeoutMs`.
@@ -89,10 +90,10 @@ mod store;
 mod validate;
 
 pub use config::{
-    BudgetConfig, ConfigError, ConfigProblem, CountryRule, DEFAULT_DROP_DIGITS,
+    BudgetConfig, ConfigError, ConfigProblem, ConfigWarnings, CountryRule, DEFAULT_DROP_DIGITS,
     DEFAULT_IPV6_PREFIX_LENGTH, DEFAULT_KEY_PREFIX, DEFAULT_REGION, DEFAULT_STORE_TIMEOUT_MS,
-    ENV_HASH_SECRET, GuardConfig, MAX_LIMIT, MAX_WINDOW_SECONDS, MIN_HASH_SECRET_LEN, Mode,
-    NumberType, NumberTypeRule, Scope, StoreFailure,
+    ENV_HASH_SECRET, GuardConfig, LoadOptions, Loaded, MAX_LIMIT, MAX_WINDOW_SECONDS,
+    MIN_HASH_SECRET_LEN, Mode, NumberType, NumberTypeRule, Scope, StoreFailure,
 };
 pub use guard::SendGuard;
 pub use metrics::{COUNTRIES_RULE, GuardMetrics, NUMBER_TYPES_RULE, RuleCounts};

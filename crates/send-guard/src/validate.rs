@@ -1,20 +1,22 @@
-//! Loading a config: one walk over the JSON that reports every problem with its JSON path
-//! (unknown keys with a suggestion, missing keys, wrong types), then [`check`], the rules that
-//! a config built in code must pass too. No message repeats the hash secret.
+//! Loading a config with the kit's loader ([`Findings`], read with [`Fields`]): one walk over
+//! the JSON that reports every problem with its JSON path (unknown and repeated keys, missing
+//! keys, wrong types), then [`check`], the rules that a config built in code must pass too. No
+//! message repeats the hash secret, wherever in the input it appears.
 
 use std::collections::HashSet;
+use std::fmt::Display;
 use std::hash::Hash;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
-use connector_kit::SecretString;
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use connector_kit::config::{ConfigError, Fields, Findings, LoadOptions, Loaded, nullable};
+use connector_kit::{SecretString, UsageType};
+use serde_json::Value;
 
 use crate::config::{
-    BudgetConfig, ConfigError, ConfigProblem, CountryRule, DEFAULT_KEY_PREFIX, DEFAULT_REGION,
-    DEFAULT_STORE_TIMEOUT_MS, ENV_HASH_SECRET, GuardConfig, MAX_LIMIT, MAX_WINDOW_SECONDS,
-    MIN_HASH_SECRET_LEN, Mode, NumberTypeRule, Scope, StoreFailure,
+    BudgetConfig, CountryRule, DEFAULT_KEY_PREFIX, DEFAULT_REGION, DEFAULT_STORE_TIMEOUT_MS,
+    ENV_HASH_SECRET, GuardConfig, MAX_LIMIT, MAX_WINDOW_SECONDS, MIN_HASH_SECRET_LEN, Mode,
+    NumberType, NumberTypeRule, Scope, StoreFailure,
 };
 
 const FIELDS: [&str; 8] = [
@@ -28,6 +30,7 @@ const FIELDS: [&str; 8] = [
     "budgets",
 ];
 const STORE_FAILURE_FIELDS: [&str; 2] = ["action", "limitPercent"];
+const STORE_FAILURE_ACTIONS: [&str; 3] = ["failClosed", "failOpen", "localFallback"];
 const LIST_RULE_FIELDS: [&str; 3] = ["allow", "deny", "mode"];
 const BUDGET_FIELDS: [&str; 8] = [
     "name",
@@ -40,52 +43,73 @@ const BUDGET_FIELDS: [&str; 8] = [
     "ipv6PrefixLength",
 ];
 
-const STORE_TIMEOUT_MS: RangeInclusive<u64> = 10..=10_000;
-const LIMIT_PERCENT: RangeInclusive<u64> = 1..=100;
-const DROP_DIGITS: RangeInclusive<u64> = 1..=8;
-const IPV6_PREFIX_LENGTH: RangeInclusive<u64> = 16..=128;
+const STORE_TIMEOUT_MS: RangeInclusive<u32> = 10..=10_000;
+const LIMIT_PERCENT: RangeInclusive<u8> = 1..=100;
+const LIMIT: RangeInclusive<u32> = 1..=MAX_LIMIT;
+const WINDOW_SECONDS: RangeInclusive<u32> = 1..=MAX_WINDOW_SECONDS;
+const DROP_DIGITS: RangeInclusive<u8> = 1..=8;
+const IPV6_PREFIX_LENGTH: RangeInclusive<u8> = 16..=128;
+/// How messages name the config's secret.
+const SECRET: &str = "the hash secret";
 
-/// Builds and checks a config from JSON; `env` supplies a left-out hash secret.
+/// Builds and checks a config from JSON text; `env` supplies a left-out hash secret.
 pub(crate) fn load(
-    value: &Value,
+    json: &str,
+    options: &LoadOptions,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<GuardConfig, ConfigError> {
-    let mut walk = Walk::default();
-    let config = walk.config(value, env);
-    if let Some(config) = &config {
-        walk.problems.extend(check(config));
+) -> Result<Loaded<GuardConfig>, ConfigError> {
+    let mut findings = Findings::new(options);
+    let Some(parsed) = findings.parse_json(json) else {
+        return findings.finish(None);
+    };
+    // The secret first, every value it was given, and the environment's: nothing may echo it
+    // from now on.
+    for secret in parsed.values_of("hashSecret") {
+        findings.add_secrets_in(secret);
     }
-    match config {
-        Some(config) if walk.problems.is_empty() => Ok(config),
-        _ => {
-            if walk.problems.is_empty() {
-                walk.problem("", "the config is incomplete");
-            }
-            Err(ConfigError {
-                problems: walk.problems,
-            })
+    if parsed.value.get("hashSecret").is_none() {
+        if let Some(secret) = env(ENV_HASH_SECRET) {
+            findings.add_secrets_in(&Value::String(secret));
         }
     }
+    // A format of our own: a key given twice is refused, wherever it is.
+    findings.duplicate_keys(&parsed.duplicates, |_| true);
+    let fields = &mut Fields::new(&mut findings, SECRET).refusing_unknown_keys();
+    let config = read_config(fields, &parsed.value, env);
+    if let Some(config) = &config {
+        check(config, fields);
+    }
+    findings.finish(config)
+}
+
+/// Checks a config built in code.
+pub(crate) fn validate(config: &GuardConfig) -> Result<(), ConfigError> {
+    let mut findings = Findings::new(&LoadOptions::default());
+    findings.add_secrets_in(&Value::String(
+        config.hash_secret.expose_secret().to_owned(),
+    ));
+    check(config, &mut Fields::new(&mut findings, SECRET));
+    findings.finish(Some(())).map(drop)
 }
 
 /// The rules every config must pass, however it was built.
-pub(crate) fn check(config: &GuardConfig) -> Vec<ConfigProblem> {
-    let mut walk = Walk::default();
+fn check(config: &GuardConfig, fields: &mut Fields<'_>) {
     let secret = config.hash_secret.expose_secret();
     if secret.chars().count() < MIN_HASH_SECRET_LEN {
-        walk.problem(
+        fields.error(
             "hashSecret",
             format!("must be at least {MIN_HASH_SECRET_LEN} characters long"),
         );
     } else if secret.trim() != secret {
-        walk.problem(
+        fields.error(
             "hashSecret",
             "has white space at the start or end; remove it",
         );
     }
-    walk.range(
+    in_range(
+        fields,
         "storeTimeoutMs",
-        config.store_timeout_ms.into(),
+        config.store_timeout_ms,
         STORE_TIMEOUT_MS,
     );
     let prefix = &config.key_prefix;
@@ -95,483 +119,362 @@ pub(crate) fn check(config: &GuardConfig) -> Vec<ConfigProblem> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
     {
-        walk.problem(
+        fields.error(
             "keyPrefix",
             "must be 1 to 64 letters, digits, `.`, `_`, `-` or `:`",
         );
     }
-    walk.country("defaultRegion", &config.default_region);
+    country(fields, "defaultRegion", &config.default_region);
     if let StoreFailure::LocalFallback { limit_percent } = config.on_store_failure {
-        walk.range(
+        in_range(
+            fields,
             "onStoreFailure.limitPercent",
-            limit_percent.into(),
+            limit_percent,
             LIMIT_PERCENT,
         );
     }
     if let Some(rule) = &config.countries {
-        walk.list_rule("countries", &rule.allow, &rule.deny, |walk, path, code| {
-            walk.country(path, code)
-        });
+        list_rule(
+            fields,
+            "countries",
+            &rule.allow,
+            &rule.deny,
+            |f, path, code| {
+                country(f, path, code);
+            },
+        );
     }
     if let Some(rule) = &config.number_types {
-        walk.list_rule("numberTypes", &rule.allow, &rule.deny, |_, _, _| {});
+        list_rule(fields, "numberTypes", &rule.allow, &rule.deny, |_, _, _| {});
     }
     let mut names = HashSet::new();
     for (i, budget) in config.budgets.iter().enumerate() {
-        walk.budget(&format!("budgets[{i}]"), budget, &mut names);
+        check_budget(fields, &format!("budgets[{i}]"), budget, &mut names);
     }
-    walk.problems
 }
 
-#[derive(Default)]
-struct Walk {
-    problems: Vec<ConfigProblem>,
-}
-
-impl Walk {
-    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(ConfigProblem::new(path, message));
+/// The checks of one budget.
+fn check_budget<'c>(
+    fields: &mut Fields<'_>,
+    path: &str,
+    budget: &'c BudgetConfig,
+    names: &mut HashSet<&'c str>,
+) {
+    let name = &budget.name;
+    if name.is_empty()
+        || name.len() > 40
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+    {
+        fields.error(
+            format!("{path}.name"),
+            "must be 1 to 40 letters, digits, `-` or `_`",
+        );
+    } else if !names.insert(name) {
+        let shown = fields.findings().echo(name);
+        fields.error(
+            format!("{path}.name"),
+            format!("{shown} names another budget already; names must be unique"),
+        );
     }
-
-    fn config(
-        &mut self,
-        value: &Value,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<GuardConfig> {
-        let object = self.object(value, "", &FIELDS)?;
-        let hash_secret = match object.get("hashSecret") {
-            Some(Value::String(secret)) => Some(SecretString::new(secret.as_str())),
-            Some(other) => {
-                self.problem(
-                    "hashSecret",
-                    format!("expected a string, found {}", type_name(other)),
-                );
-                None
-            }
-            None => match env(ENV_HASH_SECRET).filter(|s| !s.is_empty()) {
-                Some(secret) => Some(SecretString::new(secret)),
-                None => {
-                    self.problem(
-                        "hashSecret",
-                        format!(
-                            "is required: set it here, or leave it out and set the \
-                             {ENV_HASH_SECRET} environment variable"
-                        ),
-                    );
-                    None
-                }
-            },
-        };
-        let on_store_failure = match object.get("onStoreFailure") {
-            Some(value) => self.store_failure(value),
-            None => {
-                self.problem(
-                    "onStoreFailure",
-                    "is required: choose failClosed, failOpen or localFallback \
-                     (e.g. {\"action\": \"failClosed\"})",
-                );
-                None
-            }
-        };
-        let store_timeout_ms = match object.get("storeTimeoutMs") {
-            Some(value) => self.whole(value, "storeTimeoutMs", STORE_TIMEOUT_MS),
-            None => Some(DEFAULT_STORE_TIMEOUT_MS),
-        };
-        let key_prefix = self.optional(object, "", "keyPrefix", DEFAULT_KEY_PREFIX.to_owned());
-        let default_region = self.optional(object, "", "defaultRegion", DEFAULT_REGION.to_owned());
-        let countries = match object.get("countries") {
-            None | Some(Value::Null) => Some(None),
-            Some(value) => self.country_rule(value).map(Some),
-        };
-        let number_types = match object.get("numberTypes") {
-            None | Some(Value::Null) => Some(None),
-            Some(value) => self.number_type_rule(value).map(Some),
-        };
-        let budgets = match object.get("budgets") {
-            None => Some(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| self.budget_json(item, &format!("budgets[{i}]")))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .collect(),
-            Some(other) => {
-                self.problem(
-                    "budgets",
-                    format!("expected a list, found {}", type_name(other)),
-                );
-                None
-            }
-        };
-        Some(GuardConfig {
-            hash_secret: hash_secret?,
-            on_store_failure: on_store_failure?,
-            store_timeout_ms: store_timeout_ms?,
-            key_prefix: key_prefix?,
-            default_region: default_region?,
-            countries: countries?,
-            number_types: number_types?,
-            budgets: budgets?,
-        })
-    }
-
-    fn store_failure(&mut self, value: &Value) -> Option<StoreFailure> {
-        let object = self.object(value, "onStoreFailure", &STORE_FAILURE_FIELDS)?;
-        let action: Option<String> = self.required(object, "onStoreFailure", "action");
-        let percent = object.get("limitPercent");
-        match action.as_deref()? {
-            "failClosed" | "failOpen" if percent.is_some() => {
-                self.problem(
-                    "onStoreFailure.limitPercent",
-                    "only applies to the action localFallback",
-                );
-                None
-            }
-            "failClosed" => Some(StoreFailure::FailClosed),
-            "failOpen" => Some(StoreFailure::FailOpen),
-            "localFallback" => {
-                let Some(percent) = percent else {
-                    self.problem(
-                        "onStoreFailure.limitPercent",
-                        "is required for localFallback: each budget's limit in percent \
-                         while the store is down (1 to 100)",
-                    );
-                    return None;
-                };
-                let limit_percent =
-                    self.whole(percent, "onStoreFailure.limitPercent", LIMIT_PERCENT)?;
-                Some(StoreFailure::LocalFallback { limit_percent })
-            }
-            other => {
-                self.problem(
-                    "onStoreFailure.action",
-                    format!(
-                        "unknown action `{other}`; expected one of: failClosed, failOpen, \
-                         localFallback"
-                    ),
-                );
-                None
-            }
+    in_range(fields, &format!("{path}.limit"), budget.limit, LIMIT);
+    in_range(
+        fields,
+        &format!("{path}.windowSeconds"),
+        budget.window_seconds,
+        WINDOW_SECONDS,
+    );
+    no_duplicates(fields, &format!("{path}.usageTypes"), &budget.usage_types);
+    match (budget.scope, budget.drop_digits) {
+        (Scope::NumberPrefix, Some(digits)) => {
+            in_range(fields, &format!("{path}.dropDigits"), digits, DROP_DIGITS);
         }
+        (_, None) => {}
+        (scope, Some(_)) => fields.error(
+            format!("{path}.dropDigits"),
+            format!("only applies to the scope numberPrefix, not {scope}"),
+        ),
     }
-
-    fn country_rule(&mut self, value: &Value) -> Option<CountryRule> {
-        let object = self.object(value, "countries", &LIST_RULE_FIELDS)?;
-        Some(CountryRule {
-            allow: self.optional(object, "countries", "allow", Vec::new())?,
-            deny: self.optional(object, "countries", "deny", Vec::new())?,
-            mode: self.optional(object, "countries", "mode", Mode::Enforce)?,
-        })
+    match (budget.scope, budget.ipv6_prefix_length) {
+        (Scope::Ip, Some(bits)) => {
+            in_range(
+                fields,
+                &format!("{path}.ipv6PrefixLength"),
+                bits,
+                IPV6_PREFIX_LENGTH,
+            );
+        }
+        (_, None) => {}
+        (scope, Some(_)) => fields.error(
+            format!("{path}.ipv6PrefixLength"),
+            format!("only applies to the scope ip, not {scope}"),
+        ),
     }
+}
 
-    fn number_type_rule(&mut self, value: &Value) -> Option<NumberTypeRule> {
-        let object = self.object(value, "numberTypes", &LIST_RULE_FIELDS)?;
-        let allow = self.optional(object, "numberTypes", "allow", Vec::new());
-        let deny = self.optional(object, "numberTypes", "deny", Vec::new());
-        let mode = self.optional(object, "numberTypes", "mode", Mode::Enforce);
-        Some(NumberTypeRule {
-            allow: allow?,
-            deny: deny?,
-            mode: mode?,
-        })
-    }
-
-    fn budget_json(&mut self, value: &Value, path: &str) -> Option<BudgetConfig> {
-        let object = self.object(value, path, &BUDGET_FIELDS)?;
-        let name = self.required(object, path, "name");
-        let scope = self.required(object, path, "scope");
-        let limit = self.required_whole(object, path, "limit", 1..=u64::from(MAX_LIMIT));
-        let window_seconds = self.required_whole(
-            object,
+/// The checks of an allow/deny rule: not empty, each entry valid (by `entry`), none twice,
+/// none in both lists.
+fn list_rule<T: Eq + Hash + Display>(
+    fields: &mut Fields<'_>,
+    path: &str,
+    allow: &[T],
+    deny: &[T],
+    entry: impl Fn(&mut Fields<'_>, &str, &T),
+) {
+    if allow.is_empty() && deny.is_empty() {
+        fields.error(
             path,
-            "windowSeconds",
-            1..=u64::from(MAX_WINDOW_SECONDS),
+            "give `allow` or `deny` (or leave the rule out): an empty rule does nothing",
         );
-        let usage_types = self.optional(object, path, "usageTypes", Vec::new());
-        let mode = self.optional(object, path, "mode", Mode::Enforce);
-        let drop_digits = self.optional_whole(object, path, "dropDigits", DROP_DIGITS);
-        let ipv6_prefix_length =
-            self.optional_whole(object, path, "ipv6PrefixLength", IPV6_PREFIX_LENGTH);
-        Some(BudgetConfig {
-            name: name?,
-            scope: scope?,
-            limit: limit?,
-            window_seconds: window_seconds?,
-            usage_types: usage_types?,
-            mode: mode?,
-            drop_digits: drop_digits?,
-            ipv6_prefix_length: ipv6_prefix_length?,
-        })
     }
-
-    /// The checks of one budget, for [`check`].
-    fn budget<'c>(&mut self, path: &str, budget: &'c BudgetConfig, names: &mut HashSet<&'c str>) {
-        let name = &budget.name;
-        if name.is_empty()
-            || name.len() > 40
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
-        {
-            self.problem(
-                format!("{path}.name"),
-                "must be 1 to 40 letters, digits, `-` or `_`",
-            );
-        } else if !names.insert(name) {
-            self.problem(
-                format!("{path}.name"),
-                format!("`{name}` names another budget already; names must be unique"),
-            );
-        }
-        self.range(
-            &format!("{path}.limit"),
-            budget.limit.into(),
-            1..=u64::from(MAX_LIMIT),
-        );
-        self.range(
-            &format!("{path}.windowSeconds"),
-            budget.window_seconds.into(),
-            1..=u64::from(MAX_WINDOW_SECONDS),
-        );
-        self.no_duplicates(&format!("{path}.usageTypes"), &budget.usage_types);
-        match (budget.scope, budget.drop_digits) {
-            (Scope::NumberPrefix, Some(digits)) => {
-                self.range(&format!("{path}.dropDigits"), digits.into(), DROP_DIGITS);
-            }
-            (_, None) => {}
-            (scope, Some(_)) => self.problem(
-                format!("{path}.dropDigits"),
-                format!("only applies to the scope numberPrefix, not {scope}"),
-            ),
-        }
-        match (budget.scope, budget.ipv6_prefix_length) {
-            (Scope::Ip, Some(bits)) => {
-                self.range(
-                    &format!("{path}.ipv6PrefixLength"),
-                    bits.into(),
-                    IPV6_PREFIX_LENGTH,
-                );
-            }
-            (_, None) => {}
-            (scope, Some(_)) => self.problem(
-                format!("{path}.ipv6PrefixLength"),
-                format!("only applies to the scope ip, not {scope}"),
-            ),
-        }
-    }
-
-    /// The checks of an allow/deny rule: not empty, each entry valid (by `entry`), none twice,
-    /// none in both lists.
-    fn list_rule<T: Eq + Hash + std::fmt::Debug>(
-        &mut self,
-        path: &str,
-        allow: &[T],
-        deny: &[T],
-        mut entry: impl FnMut(&mut Self, &str, &T),
-    ) {
-        if allow.is_empty() && deny.is_empty() {
-            self.problem(
-                path,
-                "give `allow` or `deny` (or leave the rule out): an empty rule does nothing",
-            );
-        }
-        for (list, items) in [("allow", allow), ("deny", deny)] {
-            for (i, item) in items.iter().enumerate() {
-                entry(self, &format!("{path}.{list}[{i}]"), item);
-            }
-            self.no_duplicates(&format!("{path}.{list}"), items);
-        }
-        for (i, item) in deny.iter().enumerate() {
-            if allow.contains(item) {
-                self.problem(
-                    format!("{path}.deny[{i}]"),
-                    format!("{item:?} is in `allow` too; keep it in one list"),
-                );
-            }
-        }
-    }
-
-    fn country(&mut self, path: &str, code: &str) {
-        let known = code.len() == 2
-            && code.bytes().all(|b| b.is_ascii_uppercase())
-            && phonenumber::country::Id::from_str(code).is_ok();
-        if !known {
-            self.problem(
-                path,
-                format!(
-                    "`{code}` is not a country code libphonenumber knows; expected an upper-case \
-                     ISO 3166-1 alpha-2 code such as `CN` or `US`"
-                ),
-            );
-        }
-    }
-
-    fn no_duplicates<T: Eq + Hash + std::fmt::Debug>(&mut self, path: &str, items: &[T]) {
-        let mut seen = HashSet::new();
+    for (list, items) in [("allow", allow), ("deny", deny)] {
         for (i, item) in items.iter().enumerate() {
-            if !seen.insert(item) {
-                self.problem(format!("{path}[{i}]"), format!("{item:?} is listed twice"));
-            }
+            entry(fields, &format!("{path}.{list}[{i}]"), item);
         }
+        no_duplicates(fields, &format!("{path}.{list}"), items);
     }
-
-    fn range(&mut self, path: &str, value: u64, range: RangeInclusive<u64>) {
-        if !range.contains(&value) {
-            self.problem(path, out_of_range(&range, &value.to_string()));
-        }
-    }
-
-    /// An object, with a problem for each key not in `fields`.
-    fn object<'v>(
-        &mut self,
-        value: &'v Value,
-        path: &str,
-        fields: &[&str],
-    ) -> Option<&'v Map<String, Value>> {
-        let Some(object) = value.as_object() else {
-            let subject = if path.is_empty() {
-                "the config must be"
-            } else {
-                "expected"
-            };
-            self.problem(
-                path,
-                format!("{subject} an object, found {}", type_name(value)),
+    for (i, item) in deny.iter().enumerate() {
+        if allow.contains(item) {
+            let shown = fields.findings().echo(&item.to_string());
+            fields.error(
+                format!("{path}.deny[{i}]"),
+                format!("{shown} is in `allow` too; keep it in one list"),
             );
-            return None;
-        };
-        for key in object.keys() {
-            if !fields.contains(&key.as_str()) {
-                self.problem(join(path, key), unknown_field(key, fields));
-            }
-        }
-        Some(object)
-    }
-
-    fn required<T: DeserializeOwned>(
-        &mut self,
-        object: &Map<String, Value>,
-        path: &str,
-        key: &str,
-    ) -> Option<T> {
-        match object.get(key) {
-            Some(value) => self.typed(value, &join(path, key)),
-            None => {
-                self.problem(join(path, key), "is required");
-                None
-            }
         }
     }
+}
 
-    fn optional<T: DeserializeOwned>(
-        &mut self,
-        object: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        default: T,
-    ) -> Option<T> {
-        match object.get(key) {
-            Some(value) => self.typed(value, &join(path, key)),
-            None => Some(default),
+fn country(fields: &mut Fields<'_>, path: &str, code: &str) {
+    let known = code.len() == 2
+        && code.bytes().all(|b| b.is_ascii_uppercase())
+        && phonenumber::country::Id::from_str(code).is_ok();
+    if !known {
+        let shown = fields.findings().echo(code);
+        fields.error(
+            path,
+            format!(
+                "{shown} is not a country code libphonenumber knows; expected an upper-case \
+                 ISO 3166-1 alpha-2 code such as `CN` or `US`"
+            ),
+        );
+    }
+}
+
+fn no_duplicates<T: Eq + Hash + Display>(fields: &mut Fields<'_>, path: &str, items: &[T]) {
+    let mut seen = HashSet::new();
+    for (i, item) in items.iter().enumerate() {
+        if !seen.insert(item) {
+            let shown = fields.findings().echo(&item.to_string());
+            fields.error(format!("{path}[{i}]"), format!("{shown} is listed twice"));
         }
     }
+}
 
-    /// A value of a type that serde reads, with serde's message (none of these is a secret).
-    fn typed<T: DeserializeOwned>(&mut self, value: &Value, path: &str) -> Option<T> {
-        serde_json::from_value(value.clone())
-            .map_err(|e| self.problem(path, e.to_string()))
-            .ok()
-    }
+/// A problem, worded as the loader words it, when a value set in code is out of `range`.
+fn in_range<T>(fields: &mut Fields<'_>, path: &str, value: T, range: RangeInclusive<T>)
+where
+    T: Copy + PartialOrd + Display + TryFrom<u64> + Into<u64>,
+{
+    fields.whole_number(&Value::from(value.into()), path, range);
+}
 
-    fn required_whole<T: TryFrom<u64>>(
-        &mut self,
-        object: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        range: RangeInclusive<u64>,
-    ) -> Option<T> {
-        match object.get(key) {
-            Some(value) => self.whole(value, &join(path, key), range),
-            None => {
-                self.problem(join(path, key), "is required");
-                None
-            }
-        }
-    }
+fn read_config(
+    fields: &mut Fields<'_>,
+    value: &Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<GuardConfig> {
+    let object = fields.object(value, "", &FIELDS)?;
+    let (hash_secret, _) = fields.credential(object, "hashSecret", ENV_HASH_SECRET, env);
+    let on_store_failure = match object.get("onStoreFailure") {
+        Some(value) => store_failure(fields, value, "onStoreFailure"),
+        None => fields.missing(
+            "",
+            "onStoreFailure",
+            "choose failClosed, failOpen or localFallback (e.g. {\"action\": \"failClosed\"})",
+        ),
+    };
+    let store_timeout_ms = fields.optional(
+        object,
+        "",
+        "storeTimeoutMs",
+        DEFAULT_STORE_TIMEOUT_MS,
+        |f, v, p| f.whole_number(v, p, STORE_TIMEOUT_MS),
+    );
+    let key_prefix = fields.optional(
+        object,
+        "",
+        "keyPrefix",
+        DEFAULT_KEY_PREFIX.to_owned(),
+        string,
+    );
+    let default_region = fields.optional(
+        object,
+        "",
+        "defaultRegion",
+        DEFAULT_REGION.to_owned(),
+        string,
+    );
+    let countries = fields.optional(object, "", "countries", None, |f, v, p| {
+        nullable(v, |v| country_rule(f, v, p))
+    });
+    let number_types = fields.optional(object, "", "numberTypes", None, |f, v, p| {
+        nullable(v, |v| number_type_rule(f, v, p))
+    });
+    let budgets = fields.optional(object, "", "budgets", Vec::new(), |f, v, p| {
+        let list = f.list(v, p, "budgets")?;
+        f.items(list, p, budget)
+    });
+    Some(GuardConfig {
+        hash_secret: SecretString::new(hash_secret?),
+        on_store_failure: on_store_failure?,
+        store_timeout_ms: store_timeout_ms?,
+        key_prefix: key_prefix?,
+        default_region: default_region?,
+        countries: countries?,
+        number_types: number_types?,
+        budgets: budgets?,
+    })
+}
 
-    fn optional_whole<T: TryFrom<u64>>(
-        &mut self,
-        object: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        range: RangeInclusive<u64>,
-    ) -> Option<Option<T>> {
-        match object.get(key) {
-            None | Some(Value::Null) => Some(None),
-            Some(value) => self.whole(value, &join(path, key), range).map(Some),
-        }
-    }
-
-    /// A whole number in `range`.
-    fn whole<T: TryFrom<u64>>(
-        &mut self,
-        value: &Value,
-        path: &str,
-        range: RangeInclusive<u64>,
-    ) -> Option<T> {
-        let number = value
-            .as_u64()
-            .filter(|n| range.contains(n))
-            .and_then(|n| T::try_from(n).ok());
-        if number.is_none() {
-            let found = match value {
-                Value::Number(n) => n.to_string(),
-                other => type_name(other).to_owned(),
+fn store_failure(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<StoreFailure> {
+    let object = fields.object(value, path, &STORE_FAILURE_FIELDS)?;
+    let action = fields.required(object, path, "action", |f, v, p| {
+        f.one_of(v, p, "action", &STORE_FAILURE_ACTIONS, |a| a)
+    });
+    let percent = object.get("limitPercent");
+    match action? {
+        "localFallback" => {
+            let Some(percent) = percent else {
+                fields.error(
+                    "onStoreFailure.limitPercent",
+                    "is required for localFallback: each budget's limit in percent \
+                     while the store is down (1 to 100)",
+                );
+                return None;
             };
-            self.problem(path, out_of_range(&range, &found));
+            let limit_percent =
+                fields.whole_number(percent, "onStoreFailure.limitPercent", LIMIT_PERCENT)?;
+            Some(StoreFailure::LocalFallback { limit_percent })
         }
-        number
+        _ if percent.is_some() => {
+            fields.error(
+                "onStoreFailure.limitPercent",
+                "only applies to the action localFallback",
+            );
+            None
+        }
+        "failOpen" => Some(StoreFailure::FailOpen),
+        _ => Some(StoreFailure::FailClosed),
     }
 }
 
-fn out_of_range(range: &RangeInclusive<u64>, found: &str) -> String {
-    format!(
-        "must be a whole number from {} to {}, found {found}",
-        range.start(),
-        range.end()
-    )
+fn country_rule(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<CountryRule> {
+    let (allow, deny, mode) = list_rule_lists(fields, value, path, "country codes", string)?;
+    Some(CountryRule { allow, deny, mode })
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
+fn number_type_rule(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<NumberTypeRule> {
+    let (allow, deny, mode) = list_rule_lists(fields, value, path, "number types", |f, v, p| {
+        f.one_of(v, p, "number type", &NumberType::ALL, NumberType::as_str)
+    })?;
+    Some(NumberTypeRule { allow, deny, mode })
 }
 
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
+/// An allow/deny rule's `allow` and `deny` lists (of `of`, each item read by `item`) and mode.
+fn list_rule_lists<T>(
+    fields: &mut Fields<'_>,
+    value: &Value,
+    path: &str,
+    of: &str,
+    item: fn(&mut Fields<'_>, &Value, &str) -> Option<T>,
+) -> Option<(Vec<T>, Vec<T>, Mode)> {
+    let object = fields.object(value, path, &LIST_RULE_FIELDS)?;
+    let list = |f: &mut Fields<'_>, v: &Value, p: &str| {
+        let list = f.list(v, p, of)?;
+        f.items(list, p, item)
+    };
+    let allow = fields.optional(object, path, "allow", Vec::new(), list);
+    let deny = fields.optional(object, path, "deny", Vec::new(), list);
+    let mode = fields.optional(object, path, "mode", Mode::Enforce, mode);
+    Some((allow?, deny?, mode?))
 }
 
-/// `unknown field; did you mean `budgets`?`, or the list of valid names.
-fn unknown_field(key: &str, fields: &[&str]) -> String {
-    let wanted = key.to_lowercase().replace(['_', '-'], "");
-    let suggestion = fields
-        .iter()
-        .map(|field| (strsim::levenshtein(&wanted, &field.to_lowercase()), field))
-        .filter(|&(distance, field)| distance <= 2.max(field.len() / 4))
-        .min_by_key(|&(distance, _)| distance);
-    match suggestion {
-        Some((_, field)) => format!("unknown field; did you mean `{field}`?"),
-        None => format!("unknown field; expected one of: {}", fields.join(", ")),
+fn budget(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<BudgetConfig> {
+    let object = fields.object(value, path, &BUDGET_FIELDS)?;
+    let name = fields.required(object, path, "name", string);
+    let scope = fields.required(object, path, "scope", |f, v, p| {
+        f.one_of(v, p, "scope", &Scope::ALL, Scope::as_str)
+    });
+    let limit = fields.required(object, path, "limit", |f, v, p| f.whole_number(v, p, LIMIT));
+    let window_seconds = fields.required(object, path, "windowSeconds", |f, v, p| {
+        f.whole_number(v, p, WINDOW_SECONDS)
+    });
+    let usage_types = fields.optional(object, path, "usageTypes", Vec::new(), |f, v, p| {
+        let list = f.list(v, p, "usage types")?;
+        f.items(list, p, |f, v, p| {
+            f.one_of(v, p, "usage type", &UsageType::ALL, UsageType::as_str)
+        })
+    });
+    let mode = fields.optional(object, path, "mode", Mode::Enforce, mode);
+    let drop_digits = fields.optional(object, path, "dropDigits", None, |f, v, p| {
+        nullable(v, |v| f.whole_number(v, p, DROP_DIGITS))
+    });
+    let ipv6_prefix_length = fields.optional(object, path, "ipv6PrefixLength", None, |f, v, p| {
+        nullable(v, |v| f.whole_number(v, p, IPV6_PREFIX_LENGTH))
+    });
+    Some(BudgetConfig {
+        name: name?,
+        scope: scope?,
+        limit: limit?,
+        window_seconds: window_seconds?,
+        usage_types: usage_types?,
+        mode: mode?,
+        drop_digits: drop_digits?,
+        ipv6_prefix_length: ipv6_prefix_length?,
+    })
+}
+
+fn string(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<String> {
+    fields.string(value, path).map(str::to_owned)
+}
+
+fn mode(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<Mode> {
+    fields.one_of(value, path, "mode", &Mode::ALL, Mode::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names the loader reads are the names serde (and so the schema) gives.
+    #[test]
+    fn names_are_serdes() {
+        fn same<T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+            all: &[T],
+            name: impl Fn(&T) -> &'static str,
+        ) {
+            for item in all {
+                let read: T = serde_json::from_value(Value::from(name(item))).unwrap();
+                assert_eq!(&read, item);
+            }
+        }
+        same(&Mode::ALL, |m| m.as_str());
+        same(&Scope::ALL, |s| s.as_str());
+        same(&NumberType::ALL, |t| t.as_str());
+        assert_eq!(
+            serde_json::from_value::<StoreFailure>(serde_json::json!({"action": "failOpen"}))
+                .unwrap(),
+            StoreFailure::FailOpen
+        );
+        for action in STORE_FAILURE_ACTIONS {
+            let json = serde_json::json!({"action": action, "limitPercent": 5});
+            let json = if action == "localFallback" {
+                json
+            } else {
+                serde_json::json!({"action": action})
+            };
+            serde_json::from_value::<StoreFailure>(json).unwrap();
+        }
     }
 }

@@ -4,10 +4,21 @@
 use std::sync::Arc;
 
 use connector_kit::{RecordingConnector, SecretString, UsageType};
-use send_guard::{BudgetConfig, GuardConfig, Mode, NumberType, Scope, SendGuard, StoreFailure};
+use send_guard::{
+    BudgetConfig, GuardConfig, LoadOptions, Mode, NumberType, Scope, SendGuard, StoreFailure,
+};
 use serde_json::{Value, json};
 
 const SECRET: &str = "correct-horse-battery-staple";
+/// A hash secret that the tests look for in every message.
+const CANARY: &str = "Canary-Secret-9d2e-long";
+
+/// The text of an error, `Display` and `Debug`, with no trace of [`CANARY`].
+fn without_canary(error: &send_guard::ConfigError) -> String {
+    let text = format!("{error}\n{error:?}");
+    assert!(!text.contains(CANARY) && !text.contains("9d2e"), "{text}");
+    text
+}
 
 fn load(config: &Value) -> Result<GuardConfig, send_guard::ConfigError> {
     GuardConfig::from_json_with_env(&config.to_string(), |_| None)
@@ -89,17 +100,17 @@ fn every_problem_is_named_with_its_json_path() {
         ]
     }));
     let expected = [
-        "budget: unknown field; did you mean `budgets`?",
+        "budget: unknown field (did you mean `budgets`?)",
         "onStoreFailure.action: unknown action `failSoftly`; expected one of: failClosed, failOpen, localFallback",
         "storeTimeoutMs: must be a whole number from 10 to 10000, found 0",
-        "countries.mood: unknown field; did you mean `mode`?",
-        "numberTypes.allow: unknown variant `satellite`",
+        "countries.mood: unknown field (did you mean `mode`?)",
+        "numberTypes.allow[1]: unknown number type `satellite`",
         "budgets[0].limit: must be a whole number from 1 to 1000000, found 0",
-        "budgets[1].scope: unknown variant `planet`",
+        "budgets[1].scope: unknown scope `planet`",
         "budgets[1].windowSeconds: must be a whole number from 1 to 2678400, found 99999999",
         "budgets[2].ipv6PrefixLength: must be a whole number from 16 to 128, found 8",
         "budgets[3].name: is required",
-        "budgets[3].limit: must be a whole number from 1 to 1000000, found a string",
+        "budgets[3].limit: expected a whole number from 1 to 1000000, found a string",
         "budgets[4]: expected an object, found a string",
     ];
     assert_problems(&found, &expected);
@@ -122,12 +133,12 @@ fn every_problem_is_named_with_its_json_path() {
         "keyPrefix: must be 1 to 64 letters, digits",
         "defaultRegion: `XX` is not a country code",
         "countries.allow[1]: `cn` is not a country code",
-        "countries.allow[2]: \"CN\" is listed twice",
-        "countries.deny[0]: \"CN\" is in `allow` too",
+        "countries.allow[2]: `CN` is listed twice",
+        "countries.deny[0]: `CN` is in `allow` too",
         "numberTypes: give `allow` or `deny`",
         "budgets[0].dropDigits: only applies to the scope numberPrefix, not number",
         "budgets[1].name: `n` names another budget already",
-        "budgets[1].usageTypes[1]: SignIn is listed twice",
+        "budgets[1].usageTypes[1]: `SignIn` is listed twice",
         "budgets[2].name: must be 1 to 40 letters",
     ];
     assert_problems(&found, &expected);
@@ -202,6 +213,37 @@ fn the_secret_may_come_from_the_environment() {
         error.to_string().contains("SEND_GUARD_HASH_SECRET"),
         "{error}"
     );
+    // Read as the connectors read their credentials: used exactly as given, never echoed.
+    let padded = format!("{CANARY}\n");
+    let error = GuardConfig::from_json_with_env(json, |_| Some(padded.clone())).unwrap_err();
+    assert_eq!(
+        without_canary(&error).lines().next(),
+        Some(
+            "hashSecret: has white space at the start or end (from the SEND_GUARD_HASH_SECRET \
+             environment variable); remove it"
+        )
+    );
+}
+
+#[test]
+fn a_list_that_is_not_one_says_of_what() {
+    let found = problems(&json!({
+        "hashSecret": SECRET,
+        "onStoreFailure": {"action": "failClosed"},
+        "countries": {"allow": "CN"},
+        "numberTypes": {"deny": {"premiumRate": true}},
+        "budgets": [{"name": "n", "scope": "number", "limit": 5, "windowSeconds": 60, "usageTypes": "SignIn"}],
+    }));
+    assert_eq!(
+        found,
+        [
+            "countries.allow: expected a list of country codes, found a string",
+            "numberTypes.deny: expected a list of number types, found an object",
+            "budgets[0].usageTypes: expected a list of usage types, found a string",
+        ]
+    );
+    let found = problems(&json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failClosed"}, "budgets": {}}));
+    assert_eq!(found, ["budgets: expected a list of budgets, found an object"]);
 }
 
 #[test]
@@ -269,4 +311,200 @@ fn the_schema_agrees_with_the_loader() {
         assert!(!validator.is_valid(&bad), "the schema accepts {bad}");
         assert!(load(&bad).is_err(), "the loader accepts {bad}");
     }
+}
+
+#[test]
+fn a_key_given_twice_is_refused_and_its_first_value_stays_hidden() {
+    // JSON readers keep the last `hashSecret`; the first one, the canary, comes back as a
+    // country code, which a message echoes.
+    let json = format!(
+        r#"{{"hashSecret": "{CANARY}", "hashSecret": "{SECRET}",
+            "onStoreFailure": {{"action": "failClosed"}},
+            "countries": {{"allow": ["{CANARY}"]}},
+            "budgets": [{{"name": "n", "scope": "number", "limit": 5, "limit": 500, "windowSeconds": 60}}]}}"#
+    );
+    let error = GuardConfig::from_json_with_env(&json, |_| None).unwrap_err();
+    without_canary(&error);
+    let found: Vec<String> = error.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        found,
+        [
+            "hashSecret: is given 2 times; which one is meant is unclear, so the config is refused: keep one",
+            "budgets[0].limit: is given 2 times; which one is meant is unclear, so the config is refused: keep one",
+            "countries.allow[0]: ** redacted ** is not a country code libphonenumber knows; expected an upper-case ISO 3166-1 alpha-2 code such as `CN` or `US`",
+        ]
+    );
+}
+
+#[test]
+fn oversized_input_is_refused_before_it_is_parsed() {
+    let config = json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failClosed"}});
+    let padded = format!(
+        "{config}{}",
+        " ".repeat((1 << 20) + 1 - config.to_string().len())
+    );
+    let error = GuardConfig::from_json_with_env(&padded, |_| None).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the config is 1048577 bytes, more than 1 MiB (1048576 bytes), the limit for a config; nothing was parsed"
+    );
+    let small = LoadOptions::default().with_max_bytes(64);
+    let error = GuardConfig::load_with_env(&config.to_string(), &small, |_| None).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .ends_with("bytes, more than 64 bytes, the limit for a config; nothing was parsed"),
+        "{error}"
+    );
+
+    // Just under the limit, about 90,000 unknown keys: 20 problems listed, the rest counted.
+    let mut text =
+        format!(r#"{{"hashSecret": "{SECRET}", "onStoreFailure": {{"action": "failClosed"}}"#);
+    let mut keys = 0;
+    while text.len() < (1 << 20) - 32 {
+        text.push_str(&format!(r#", "budget{keys}": 1"#));
+        keys += 1;
+    }
+    text.push('}');
+    let error = GuardConfig::from_json_with_env(&text, |_| None).unwrap_err();
+    assert_eq!(error.problems.len(), 20);
+    assert_eq!(error.omitted, keys - 20);
+    assert_eq!(
+        error.problems[0].to_string(),
+        "budget0: unknown field (did you mean `budgets`?)"
+    );
+    assert!(
+        error.to_string().len() < 4096,
+        "{}",
+        error.to_string().len()
+    );
+}
+
+#[test]
+fn invisible_and_look_alike_characters_are_escaped_in_messages() {
+    let found = problems(&json!({
+        "hashSecret": SECRET,
+        "onStoreFailure": {"action": "fail\u{200b}Open"},
+        "budgets": [{"name": "n", "scope": "num\u{200b}ber", "limit": 5, "windowSeconds": 60,
+                     "mode": "m\u{43e}nitor"}],
+        "store\u{202e}TimeoutMs": 100,
+    }));
+    assert_eq!(
+        found,
+        [
+            "store\\u{202e}TimeoutMs: unknown field (did you mean `storeTimeoutMs`?)",
+            "onStoreFailure.action: unknown action `fail\\u{200b}Open`; did you mean `failOpen`?",
+            "budgets[0].scope: unknown scope `num\\u{200b}ber`; did you mean `number`?",
+            "budgets[0].mode: unknown mode `m\\u{43e}nitor`; did you mean `monitor`?",
+        ]
+    );
+    let found = problems(&json!({
+        "hashSecret": SECRET,
+        "onStoreFailure": {"action": "failOpen"},
+        "countries": {"deny": ["\u{202e}NC", "С\u{41d}"]},
+    }));
+    assert!(
+        found[0].starts_with("countries.deny[0]: `\\u{202e}NC` is not a country code"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].starts_with("countries.deny[1]: `\\u{421}\\u{41d}` is not a country code"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_canary_secret_is_never_echoed_wherever_it_appears() {
+    let config = json!({
+        "hashSecret": CANARY,
+        "onStoreFailure": {"action": CANARY, CANARY: 1},
+        "budgets": [{"name": CANARY, "scope": CANARY, "limit": CANARY, "windowSeconds": 60,
+                     "usageTypes": [CANARY, format!("x{CANARY}x")], CANARY: true}],
+        CANARY: {CANARY: CANARY},
+    });
+    let error = load(&config).unwrap_err();
+    let text = without_canary(&error);
+    assert!(text.contains("** redacted **"), "{text}");
+    let paths: Vec<&str> = error.paths().collect();
+    assert_eq!(
+        paths,
+        [
+            "** redacted **",
+            "onStoreFailure.** redacted **",
+            "onStoreFailure.action",
+            "budgets[0].** redacted **",
+            "budgets[0].scope",
+            "budgets[0].limit",
+            "budgets[0].usageTypes[0]",
+            "budgets[0].usageTypes[1]",
+        ]
+    );
+
+    // The secret from the environment is hidden too; the checks of a whole config echo values.
+    let config = json!({
+        "onStoreFailure": {"action": "failClosed"},
+        "defaultRegion": CANARY,
+        "countries": {"allow": ["CN", CANARY], "deny": [CANARY]},
+        "budgets": [
+            {"name": "n", "scope": "number", "limit": 5, "windowSeconds": 60},
+            {"name": "n", "scope": "global", "limit": 5, "windowSeconds": 60}
+        ],
+    });
+    let error = GuardConfig::from_json_with_env(&config.to_string(), |_| Some(CANARY.to_owned()))
+        .unwrap_err();
+    let text = without_canary(&error);
+    assert_eq!(text.matches("** redacted **").count(), 2 * 4, "{text}");
+}
+
+#[test]
+fn a_whole_number_may_be_written_with_an_exponent() {
+    let config = load(&json!({
+        "hashSecret": SECRET,
+        "onStoreFailure": {"action": "localFallback", "limitPercent": 2.5e1},
+        "storeTimeoutMs": 1e3,
+        "budgets": [{"name": "n", "scope": "number", "limit": 5.0, "windowSeconds": 6e2}],
+    }))
+    .unwrap();
+    assert_eq!(config.store_timeout_ms, 1000);
+    assert_eq!(
+        config.on_store_failure,
+        StoreFailure::LocalFallback { limit_percent: 25 }
+    );
+    assert_eq!(
+        (config.budgets[0].limit, config.budgets[0].window_seconds),
+        (5, 600)
+    );
+    let found = problems(&json!({
+        "hashSecret": SECRET,
+        "onStoreFailure": {"action": "failClosed"},
+        "storeTimeoutMs": 1e5,
+        "budgets": [{"name": "n", "scope": "number", "limit": 2.5, "windowSeconds": 60}],
+    }));
+    assert_eq!(
+        found,
+        [
+            "storeTimeoutMs: must be a whole number from 10 to 10000, found 100000",
+            "budgets[0].limit: must be a whole number from 1 to 1000000, found 2.5",
+        ]
+    );
+}
+
+#[test]
+fn warnings_come_back_as_data_and_strict_mode_refuses_them() {
+    // A byte order mark is the one thing the loader skips with a warning.
+    let json = format!(
+        "\u{feff}{}",
+        json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failClosed"}})
+    );
+    let loaded = GuardConfig::load_with_env(&json, &LoadOptions::default(), |_| None).unwrap();
+    assert_eq!(
+        loaded.warnings.to_string(),
+        "a byte order mark (U+FEFF) at the start; skipped"
+    );
+    GuardConfig::from_json_with_env(&json, |_| None).unwrap();
+    let error = GuardConfig::load_with_env(&json, &LoadOptions::strict(), |_| None).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "a byte order mark (U+FEFF) at the start; refused in strict mode"
+    );
 }

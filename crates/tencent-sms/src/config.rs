@@ -331,7 +331,8 @@ impl TencentSmsConfig {
         json: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<TencentSmsConfig, ConfigError> {
-        Self::load_with_env(json, &LoadOptions::default(), env).map(validate::logged)
+        Self::load_with_env(json, &LoadOptions::default(), env)
+            .map(|loaded| loaded.logged("Tencent SMS config"))
     }
 
     /// Loads and checks a config with `options` (e.g. [`LoadOptions::strict`], where every

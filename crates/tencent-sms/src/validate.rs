@@ -91,20 +91,6 @@ pub(crate) fn load(
     findings.finish(config)
 }
 
-/// The config of a loader that returns no warnings: each is logged (`tracing`, WARN) once.
-pub(crate) fn logged(loaded: Loaded<TencentSmsConfig>) -> TencentSmsConfig {
-    for warning in loaded.warnings.iter() {
-        tracing::warn!(path = %warning.path, "Tencent SMS config: {}", warning.message);
-    }
-    if loaded.warnings.omitted > 0 {
-        tracing::warn!(
-            "Tencent SMS config: … and {} more warnings",
-            loaded.warnings.omitted
-        );
-    }
-    loaded.config
-}
-
 fn config(
     fields: &mut Fields<'_>,
     value: &Value,
@@ -134,29 +120,41 @@ fn config(
             "must hold only visible ASCII characters, as tokens do (no spaces or line breaks)",
         );
     }
-    let sign_name = fields.required(object, "signName", |f, v, p| f.trimmed(v, p, TRIMMED));
-    let sdk_app_id = fields.required(object, "sdkAppId", sdk_app_id);
-    let region = fields.optional(object, "region", DEFAULT_REGION.to_owned(), region);
-    let templates = fields.required(object, "templates", templates);
+    let sign_name = fields.required(object, "", "signName", |f, v, p| f.trimmed(v, p, TRIMMED));
+    let sdk_app_id = fields.required(object, "", "sdkAppId", sdk_app_id);
+    let region = fields.optional(object, "", "region", DEFAULT_REGION.to_owned(), region);
+    let templates = fields.required(object, "", "templates", templates);
     let strict_phone_region_number_check = fields.optional(
         object,
+        "",
         "strictPhoneRegionNumberCheck",
         false,
         Fields::boolean,
     );
-    let endpoint = fields.optional(object, "endpoint", DEFAULT_ENDPOINT.to_owned(), endpoint);
+    let endpoint = fields.optional(
+        object,
+        "",
+        "endpoint",
+        DEFAULT_ENDPOINT.to_owned(),
+        endpoint,
+    );
     let connect_timeout_ms = fields.optional(
         object,
+        "",
         "connectTimeoutMs",
         DEFAULT_CONNECT_TIMEOUT_MS,
-        |f, v, p| f.number(v, p, CONNECT_TIMEOUT_MS_RANGE),
+        |f, v, p| f.whole_number(v, p, CONNECT_TIMEOUT_MS_RANGE),
     );
-    let timeout_ms = fields.optional(object, "timeoutMs", DEFAULT_TIMEOUT_MS, |f, v, p| {
-        f.number(v, p, TIMEOUT_MS_RANGE)
+    let timeout_ms = fields.optional(object, "", "timeoutMs", DEFAULT_TIMEOUT_MS, |f, v, p| {
+        f.whole_number(v, p, TIMEOUT_MS_RANGE)
     });
-    let max_attempts = fields.optional(object, "maxAttempts", DEFAULT_MAX_ATTEMPTS, |f, v, p| {
-        f.number(v, p, MAX_ATTEMPTS_RANGE)
-    });
+    let max_attempts = fields.optional(
+        object,
+        "",
+        "maxAttempts",
+        DEFAULT_MAX_ATTEMPTS,
+        |f, v, p| f.whole_number(v, p, MAX_ATTEMPTS_RANGE),
+    );
     if let (Some(connect), Some(total)) = (connect_timeout_ms, timeout_ms) {
         if connect > total {
             fields.error(
@@ -241,13 +239,7 @@ fn endpoint(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<String
 
 /// The templates Logto would use: an entry it would ignore is left out, with a warning.
 fn templates(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<Vec<TemplateConfig>> {
-    let Some(items) = value.as_array() else {
-        fields.error(
-            path,
-            format!("expected a list of templates, found {}", type_name(value)),
-        );
-        return None;
-    };
+    let items = fields.list(value, path, "templates")?;
     let usages = templates::usage_types(items, path, fields.findings());
     let mut templates = Vec::with_capacity(items.len());
     let mut complete = true;
@@ -273,14 +265,7 @@ fn template(
     usage_type: Option<UsageType>,
 ) -> Option<TemplateConfig> {
     let object = fields.object(value, path, &TEMPLATE_FIELDS)?;
-    let code_path = join(path, "templateCode");
-    let template_code = match object.get("templateCode") {
-        None => {
-            fields.error(code_path, "is required");
-            None
-        }
-        Some(value) => template_code(fields, value, &code_path),
-    };
+    let template_code = fields.required(object, path, "templateCode", template_code);
     Some(TemplateConfig {
         usage_type: usage_type?,
         template_code: template_code?,
@@ -296,13 +281,7 @@ fn template_code(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<T
             let object: &Map<String, Value> = fields.object(value, path, &REGIONAL_CODE_FIELDS)?;
             let mut code = |key: &str| match object.get(key) {
                 Some(value) => fields.trimmed(value, &join(path, key), TRIMMED),
-                None => {
-                    fields.error(
-                        join(path, key),
-                        "is required: give both a china and an overseas template ID",
-                    );
-                    None
-                }
+                None => fields.missing(path, key, "give both a china and an overseas template ID"),
             };
             let china = code("china");
             let overseas = code("overseas");

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::fields::{UnknownKeys, join};
 use super::json::{DuplicateKey, ParsedJson, PathSegment, parse_json};
 use super::read::{DEFAULT_MAX_BYTES, size};
 use super::text::{did_you_mean, escape, escape_up_to};
@@ -246,6 +247,26 @@ pub struct Loaded<T> {
     pub warnings: ConfigWarnings,
 }
 
+impl<T> Loaded<T> {
+    /// The config, each warning logged once (`tracing`, WARN, target `connector_kit::config`,
+    /// with the warning's `path` as a field): `{what}: {message}`, e.g.
+    /// `SMS config: unknown field (did you mean `sender`?); ignored`. For a constructor
+    /// that has no way to return warnings; [`warnings`](Self::warnings) has them as data.
+    pub fn logged(self, what: &str) -> T {
+        for warning in self.warnings.iter() {
+            tracing::warn!(target: "connector_kit::config", path = %warning.path, "{what}: {}", warning.message);
+        }
+        if self.warnings.omitted > 0 {
+            tracing::warn!(
+                target: "connector_kit::config",
+                "{what}: … and {} more warnings",
+                self.warnings.omitted
+            );
+        }
+        self.config
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Severity {
     Error,
@@ -387,11 +408,7 @@ impl Findings {
         } else {
             escape(key)
         };
-        if path.is_empty() {
-            key
-        } else {
-            format!("{path}.{key}")
-        }
+        join(path, &key)
     }
 
     /// A path from its segments, each key as [`key_path`](Self::key_path) writes it.
@@ -454,24 +471,35 @@ impl Findings {
         }
     }
 
-    /// A warning for every key of `object` (at `path`) that is not in `known`: it is ignored,
+    /// Reports every key of `object` (at `path`) that is not in `known`, as `policy` says:
     /// with a "did you mean" when one is close, or the list of known keys. Suggestions are
-    /// computed for listed warnings only.
-    pub fn unknown_keys(&mut self, object: &Map<String, Value>, path: &str, known: &[&str]) {
+    /// computed for listed findings only.
+    pub(super) fn unknown_keys(
+        &mut self,
+        object: &Map<String, Value>,
+        path: &str,
+        known: &[&str],
+        policy: UnknownKeys,
+    ) {
+        let severity = match policy {
+            UnknownKeys::Warn => Severity::Warning,
+            UnknownKeys::Refuse => Severity::Error,
+        };
         for key in object.keys() {
             if known.contains(&key.as_str()) {
                 continue;
             }
-            self.record(Severity::Warning, |findings| {
+            self.record(severity, |findings| {
                 let suggestion = did_you_mean(key, known).filter(|_| !findings.holds_secret(key));
                 let what = match suggestion {
                     Some(meant) => format!("unknown field (did you mean `{meant}`?)"),
                     None => format!("unknown field (expected one of: {})", known.join(", ")),
                 };
-                (
-                    findings.key_path(path, key),
-                    findings.warning_message(what, "ignored"),
-                )
+                let message = match severity {
+                    Severity::Warning => findings.warning_message(what, "ignored"),
+                    Severity::Error => what,
+                };
+                (findings.key_path(path, key), message)
             });
         }
     }
@@ -644,7 +672,7 @@ mod tests {
             object.insert(format!("k{i:04}"), json!(i));
         }
         let mut findings = Findings::new(&LoadOptions::default().with_max_problems(3));
-        findings.unknown_keys(&object, "", &known);
+        findings.unknown_keys(&object, "", &known, UnknownKeys::Warn);
         let loaded = findings.finish(Some(())).unwrap();
         assert_eq!(loaded.warnings.count(), 1002);
         assert_eq!(
@@ -656,7 +684,12 @@ mod tests {
         );
         let mut findings = Findings::new(&LoadOptions::strict());
         let object = json!({"sendr": 1, "\u{202e}x": 2});
-        findings.unknown_keys(object.as_object().unwrap(), "t[0]", &known);
+        findings.unknown_keys(
+            object.as_object().unwrap(),
+            "t[0]",
+            &known,
+            UnknownKeys::Warn,
+        );
         let err = findings.finish(Some(())).unwrap_err();
         assert_eq!(
             err.to_string(),

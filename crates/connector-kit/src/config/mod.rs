@@ -15,15 +15,27 @@
 //!   field's value).
 //! - Echoed values are [`escape`]d (`\u{200b}`, `S\u{456}gnIn`), so invisible and look-alike
 //!   characters show; [`find_control_or_invisible`] finds those that must not reach a request.
-//! - [`did_you_mean`] compares an unknown key with the known ones only, so its cost is bounded.
-//! - [`Fields`] reads the usual kinds of settings onto the findings: credentials (used exactly as
-//!   given, or from the environment), values trimmed with a warning, whole numbers in a range
-//!   (`1e3` included), booleans, and never a secret in a value sent in clear.
+//! - [`Fields`]: the one way loaders read values, every problem at its path and worded the
+//!   same everywhere: an [object](Fields::object) whose unknown keys are ignored with a warning
+//!   and a "did you mean" (a format that must take stray keys, as Logto's configs), or refused
+//!   ([`Fields::refusing_unknown_keys`]: a format of our own, where a misspelt key would
+//!   silently drop a setting); [required](Fields::required) and [optional](Fields::optional)
+//!   keys, [lists](Fields::list) and their [items](Fields::items), [`nullable`] settings;
+//!   strings, credentials (used exactly as given, or [from the environment](Fields::credential)),
+//!   values [trimmed](Fields::trimmed) with a warning, [whole numbers](Fields::whole_number) in
+//!   a range (`1e3` is 1000), [booleans](Fields::boolean), [a name among known
+//!   ones](Fields::one_of) (with a "did you mean"), and never a secret in a value
+//!   [sent in clear](Fields::sent_in_clear). [`did_you_mean`] compares a name with the known
+//!   ones only, so its cost is bounded.
+//! - [`Findings::add_write_only_secrets`]: the secrets of a config known only by its JSON Schema
+//!   (the values at its `writeOnly` places), for a config that holds other connectors' configs.
+//! - [`Loaded::logged`]: the config, its warnings logged once, for a constructor that cannot
+//!   return them.
 //!
 //! A loader for a provider whose config is `{"apiKey": ..., "sender": ...}`:
 //!
 //! ```
-//! use connector_kit::config::{ConfigError, Findings, LoadOptions, Loaded, PathSegment};
+//! use connector_kit::config::{ConfigError, Fields, Findings, LoadOptions, Loaded, PathSegment};
 //!
 //! #[derive(Debug)]
 //! struct Config {
@@ -44,26 +56,20 @@
 //!     findings.duplicate_keys(&parsed.duplicates, |path| {
 //!         path.first() == Some(&PathSegment::Key("apiKey".into()))
 //!     });
-//!     let Some(object) = parsed.value.as_object() else {
-//!         findings.error("", "the config must be an object");
-//!         return findings.finish(None);
-//!     };
-//!     findings.unknown_keys(object, "", &["apiKey", "sender"]);
-//!     let mut text = |key: &str| match object.get(key).and_then(|v| v.as_str()) {
-//!         Some(text) => Some(text.to_owned()),
-//!         None => {
-//!             findings.error(key, "expected a string");
-//!             None
-//!         }
-//!     };
-//!     let (api_key, sender) = (text("apiKey"), text("sender"));
-//!     if let Some(sender) = &sender {
-//!         if sender.parse::<u64>().is_err() {
-//!             let shown = findings.echo(sender);
-//!             findings.error("sender", format!("must be digits, found {shown}"));
-//!         }
-//!     }
-//!     let config = api_key.zip(sender).map(|(api_key, sender)| Config { api_key, sender });
+//!     let mut fields = Fields::new(&mut findings, "the API key");
+//!     let config = fields.object(&parsed.value, "", &["apiKey", "sender"]).and_then(|object| {
+//!         let api_key = fields.required(object, "", "apiKey", Fields::exact_string);
+//!         let sender = fields.required(object, "", "sender", |f, value, path| {
+//!             let sender = f.string(value, path)?;
+//!             if sender.parse::<u64>().is_err() {
+//!                 let shown = f.findings().echo(sender);
+//!                 f.error(path, format!("must be digits, found {shown}"));
+//!                 return None;
+//!             }
+//!             Some(sender.to_owned())
+//!         });
+//!         Some(Config { api_key: api_key?, sender: sender? })
+//!     });
 //!     findings.finish(config)
 //! }
 //!
@@ -88,10 +94,11 @@ mod findings;
 mod json;
 mod read;
 mod text;
+mod write_only;
 
 /// What messages show instead of a value that holds a secret (the kit's [`crate::REDACTED`]).
 pub use crate::secret::REDACTED;
-pub use fields::{Fields, Source, join};
+pub use fields::{Fields, Source, join, nullable};
 pub use findings::{
     ConfigError, ConfigProblem, ConfigWarnings, DEFAULT_MAX_PROBLEMS, Findings, LoadOptions, Loaded,
 };

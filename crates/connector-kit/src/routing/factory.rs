@@ -7,8 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use schemars::{Schema, SchemaGenerator};
 
+use crate::config::{ConfigError, Findings, LoadOptions, Loaded, REDACTED};
 use crate::routing::config::{Plan, read_plan};
-use crate::routing::findings::Findings;
 use crate::routing::schema::config_schema;
 use crate::routing::{BreakerState, CircuitBreaker, Failover, Router, Sleep, common_metadata};
 use crate::{
@@ -145,7 +145,27 @@ impl RoutingFactory {
     ///
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig), as described on [`RoutingFactory`].
     pub fn build_routing(&self, config: &str) -> Result<Routing, ConnectorError> {
-        let mut findings = Findings::default();
+        Ok(self
+            .load(config, &LoadOptions::default())?
+            .logged("routing config"))
+    }
+
+    /// A [`Routing`] from its config JSON, with every problem as data
+    /// ([`ConfigError::problems`], each at its JSON path) and the loader's warnings, and
+    /// `options` for the size limit, the number of problems listed and strict mode. Unknown and
+    /// repeated keys are problems in any mode: a misspelt route or setting silently ignored
+    /// would change where codes go.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found, as described on [`RoutingFactory`]; a provider's own errors at
+    /// `providers[i].config`.
+    pub fn load(
+        &self,
+        config: &str,
+        options: &LoadOptions,
+    ) -> Result<Loaded<Routing>, ConfigError> {
+        let mut findings = Findings::new(options);
         let plan = read_plan(config, &self.registry, &mut findings);
         let built = plan.and_then(|plan| self.assemble(plan, &mut findings));
         findings.finish(built)
@@ -164,6 +184,12 @@ impl RoutingFactory {
                 Err(error) => {
                     let mut path = format!("providers[{i}].config");
                     if let Some(field) = error.field().filter(|f| !f.is_empty()) {
+                        // The provider's loader hides its own secrets, not the others'.
+                        let field = if findings.holds_secret(field) {
+                            REDACTED
+                        } else {
+                            field
+                        };
                         path = format!("{path}.{field}");
                     }
                     findings.error(

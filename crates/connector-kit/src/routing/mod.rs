@@ -9,7 +9,6 @@ mod breaker;
 mod config;
 mod factory;
 mod failover;
-mod findings;
 mod router;
 mod schema;
 mod settle;

@@ -490,11 +490,11 @@ const ZH_DESCRIPTIONS: &[(&str, &str)] = &[
     ),
     (
         "endpoint",
-        "SendSms 的接入地址：中国大陆地域和香港用 `https://dysmsapi.aliyuncs.com`，其他地域用对应的地址，例如 `https://dysmsapi.ap-southeast-1.aliyuncs.com`。只写协议和主机；`http` 只允许用于本机回环地址（本地模拟器）。",
+        "SendSms 的接入地址，例如 `https://dysmsapi.aliyuncs.com`，或某个地域的地址，例如 `https://dysmsapi.ap-southeast-1.aliyuncs.com`。不填时，使用阿里云 SDK 为 `regionId` 选用的地址（`cn-hangzhou` 及大多数其他地域为 `https://dysmsapi.aliyuncs.com`）。只写协议和主机；`http` 只允许用于本机回环地址（本地模拟器）。",
     ),
     (
         "regionId",
-        "每个请求携带的 `RegionId`，例如 `cn-hangzhou` 或 `ap-southeast-1`。",
+        "每个请求携带的 `RegionId`，例如 `cn-hangzhou` 或 `ap-southeast-1`；不填 `endpoint` 时，它也决定接入地址。",
     ),
     (
         "signatureVersion",

@@ -67,7 +67,7 @@ const VISIBLE_ASCII_PATTERN: &str = "^[!-~]+$";
     title = "Aliyun SMS connector",
     description = "Settings of the Aliyun SMS connector. The JSON of Logto's Aliyun SMS connector works as it is; every other setting is optional.",
     example = schema_example(),
-    transform = credentials_may_come_from_env
+    transform = adjust_schema
 )]
 #[non_exhaustive]
 pub struct AliyunSmsConfig {
@@ -123,17 +123,19 @@ pub struct AliyunSmsConfig {
     #[schemars(title = "Strict mainland China number check")]
     pub strict_phone_region_number_check: bool,
 
-    /// The SendSms endpoint: `https://dysmsapi.aliyuncs.com` for mainland China regions and
-    /// Hong Kong, or a regional one such as `https://dysmsapi.ap-southeast-1.aliyuncs.com`.
-    /// Scheme and host only; plain `http` is only allowed for a loopback host (a local
-    /// emulator).
+    /// The SendSms endpoint, e.g. `https://dysmsapi.aliyuncs.com` or a regional one such as
+    /// `https://dysmsapi.ap-southeast-1.aliyuncs.com`. Left out, the one Alibaba Cloud's SDKs
+    /// use for `regionId` (`https://dysmsapi.aliyuncs.com` for `cn-hangzhou` and most other
+    /// regions). Scheme and host only; plain `http` is only allowed for a loopback host (a
+    /// local emulator).
     #[serde(default = "default_endpoint")]
     #[schemars(title = "Endpoint", pattern(ENDPOINT_PATTERN))]
     #[schemars(example = &"https://dysmsapi.aliyuncs.com")]
     #[schemars(example = &"https://dysmsapi.ap-southeast-1.aliyuncs.com")]
     pub endpoint: String,
 
-    /// The `RegionId` sent with each request, e.g. `cn-hangzhou` or `ap-southeast-1`.
+    /// The `RegionId` sent with each request, e.g. `cn-hangzhou` or `ap-southeast-1`; it also
+    /// picks the endpoint when `endpoint` is left out.
     #[serde(default = "default_region_id")]
     #[schemars(title = "Region ID", pattern(REGION_ID_PATTERN))]
     #[schemars(example = &"cn-hangzhou", example = &"ap-southeast-1")]
@@ -272,9 +274,18 @@ impl fmt::Display for SignatureVersion {
 /// environment when it is left out. (Plain `serde`, which reads no environment, requires it.)
 /// The schema for admin forms that `cargo xtask schema` writes requires it again: a console
 /// form stores the AccessKey, it has no environment to fall back on.
-fn credentials_may_come_from_env(schema: &mut schemars::Schema) {
+/// The AccessKey may come from the environment, so it is not required; `endpoint` has no
+/// default in the schema, because a form that saved one would override the endpoint of the
+/// `regionId` chosen beside it.
+fn adjust_schema(schema: &mut schemars::Schema) {
     if let Some(Value::Array(required)) = schema.get_mut("required") {
         required.retain(|name| name != "accessKeyId" && name != "accessKeySecret");
+    }
+    if let Some(Value::Object(endpoint)) = schema
+        .get_mut("properties")
+        .and_then(|properties| properties.get_mut("endpoint"))
+    {
+        endpoint.remove("default");
     }
 }
 

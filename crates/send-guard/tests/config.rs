@@ -242,8 +242,13 @@ fn a_list_that_is_not_one_says_of_what() {
             "budgets[0].usageTypes: expected a list of usage types, found a string",
         ]
     );
-    let found = problems(&json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failClosed"}, "budgets": {}}));
-    assert_eq!(found, ["budgets: expected a list of budgets, found an object"]);
+    let found = problems(
+        &json!({"hashSecret": SECRET, "onStoreFailure": {"action": "failClosed"}, "budgets": {}}),
+    );
+    assert_eq!(
+        found,
+        ["budgets: expected a list of budgets, found an object"]
+    );
 }
 
 #[test]

@@ -536,3 +536,47 @@ impl SmsConnector for SendGuard {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use connector_kit::RecordingConnector;
+
+    use super::*;
+
+    /// A budget of a subject already hashed for this message copies that subject: only from a
+    /// budget of the same scope and parameter.
+    #[test]
+    fn budgets_of_one_subject_share_it_and_others_do_not() {
+        let json = r#"{"hashSecret": "a secret of sixteen+", "onStoreFailure": {"action": "failClosed"},
+            "budgets": [
+                {"name": "n1", "scope": "number", "limit": 3, "windowSeconds": 600},
+                {"name": "p3", "scope": "numberPrefix", "dropDigits": 3, "limit": 9, "windowSeconds": 600},
+                {"name": "n2", "scope": "number", "limit": 9, "windowSeconds": 86400},
+                {"name": "p4", "scope": "numberPrefix", "dropDigits": 4, "limit": 9, "windowSeconds": 600},
+                {"name": "p3b", "scope": "numberPrefix", "dropDigits": 3, "limit": 20, "windowSeconds": 3600},
+                {"name": "ip", "scope": "ip", "limit": 9, "windowSeconds": 600}
+            ]}"#;
+        let config = GuardConfig::from_json_with_env(json, |_| None).unwrap();
+        let guard = SendGuard::in_memory(config, Arc::new(RecordingConnector::new())).unwrap();
+        let message = SmsMessage::verification_code(
+            "+8613912345678".parse().unwrap(),
+            UsageType::SignIn,
+            "123456",
+        );
+        let reading = guard.reader.read(&message.to);
+        let (selected, keys) = guard.budget_keys(&message, &reading);
+        assert_eq!(selected, [0, 1, 2, 3, 4], "no IP, no IP budget");
+        let subject = |i: usize| keys[i].key.rsplit(':').next().unwrap().to_owned();
+        let fresh = |digest: [u8; 16]| {
+            let mut text = String::new();
+            crate::keys::encode(&digest, &mut text);
+            text
+        };
+        assert_eq!(subject(0), fresh(guard.hasher.number(b"8613912345678")));
+        assert_eq!(subject(2), subject(0));
+        assert_eq!(subject(1), fresh(guard.hasher.range(b"8613912345")));
+        assert_eq!(subject(4), subject(1));
+        assert_eq!(subject(3), fresh(guard.hasher.range(b"861391234")));
+        assert_eq!(keys[2].key, format!("{{send-guard}}:n2:{}", subject(0)));
+    }
+}

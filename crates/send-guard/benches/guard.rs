@@ -8,8 +8,9 @@
 //!   rotate over 4096 numbers and IPs with realistic budgets, on a simulated clock (10 sends a
 //!   second) so that no budget fills.
 //! - `memory/one_budget`: the same with the per-number budget alone.
-//! - `memory/memory_store_reserve`, `memory/hmac_sha256_of_a_number`: the two largest parts of
-//!   the guard's work, alone.
+//! - `memory/memory_store_reserve`: the store's part of the guard's work, alone.
+//! - `memory/siphash24_128_of_a_number`: the keyed hash of a number in its key (three a send),
+//!   alone; `memory/hmac_sha256_of_a_number`, the keyed hash it replaced, beside it.
 //! - `memory/classify_number`: libphonenumber's parse and type of one number alone.
 //! - `redis/reserve_c1`: one reserve (4 budgets) after another: one round trip each.
 //! - `redis/reserve_c64`: reserves from one client (one `RedisStore`, one connection) with 64
@@ -153,6 +154,16 @@ fn memory(c: &mut Criterion) {
             let mut mac = mac.clone();
             mac.update(black_box(b"n:8613912345678"));
             black_box(mac.finalize().into_bytes())
+        })
+    });
+    let sip = siphasher::sip128::SipHasher24::new_with_key(b"benchmark-key-16");
+    group.bench_function("siphash24_128_of_a_number", |b| {
+        b.iter(|| {
+            use siphasher::sip128::Hasher128;
+            use std::hash::Hasher;
+            let mut sip = sip;
+            sip.write(black_box(b"n:8613912345678"));
+            black_box(sip.finish128().as_bytes())
         })
     });
     group.bench_function("classify_number", |b| {

@@ -69,6 +69,8 @@ struct Budget {
     usage_types: u16,
     /// `{prefix}:name:`, the start of each of its keys.
     key_start: String,
+    /// `dropDigits` of a number-range budget, the IPv6 prefix length of an IP budget.
+    parameter: u8,
     /// Its limit in the local fallback.
     fallback_limit: u32,
 }
@@ -147,6 +149,13 @@ impl SendGuard {
                 rule: next_rule(format!("budget:{}", budget.name)),
                 usage_types: budget.usage_types.iter().map(|u| usage_bit(*u)).sum(),
                 key_start: format!("{{{}}}:{}:", config.key_prefix, budget.name),
+                parameter: match budget.scope {
+                    Scope::NumberPrefix => budget.drop_digits.unwrap_or(DEFAULT_DROP_DIGITS),
+                    Scope::Ip => budget
+                        .ipv6_prefix_length
+                        .unwrap_or(DEFAULT_IPV6_PREFIX_LENGTH),
+                    _ => 0,
+                },
                 fallback_limit: u32::try_from(u64::from(budget.limit) * fallback_percent / 100)
                     .unwrap_or(u32::MAX)
                     .max(1),
@@ -318,39 +327,31 @@ impl SendGuard {
         reading: &Reading<'_>,
     ) -> (Vec<usize>, Vec<BudgetKey>) {
         let bit = usage_bit(message.usage);
-        // Subjects already computed for this message: two budgets per number hash it once.
-        let mut known: Vec<(Scope, u8, Subject)> = Vec::with_capacity(self.budgets.len());
-        let mut selected = Vec::with_capacity(self.budgets.len());
-        let mut keys = Vec::with_capacity(self.budgets.len());
+        let mut selected: Vec<usize> = Vec::with_capacity(self.budgets.len());
+        let mut keys: Vec<BudgetKey> = Vec::with_capacity(self.budgets.len());
         for (index, budget) in self.budgets.iter().enumerate() {
             if budget.usage_types != 0 && budget.usage_types & bit == 0 {
                 continue;
             }
             let config = &budget.config;
-            let parameter = match config.scope {
-                Scope::NumberPrefix => config.drop_digits.unwrap_or(DEFAULT_DROP_DIGITS),
-                Scope::Ip => config
-                    .ipv6_prefix_length
-                    .unwrap_or(DEFAULT_IPV6_PREFIX_LENGTH),
-                _ => 0,
-            };
-            let scope = config.scope;
-            let subject = match known
-                .iter()
-                .find(|(s, p, _)| *s == scope && *p == parameter)
-            {
-                Some((_, _, subject)) => *subject,
-                None => {
-                    let Some(subject) = self.subject(scope, parameter, message, reading) else {
-                        continue;
-                    };
-                    known.push((scope, parameter, subject));
-                    subject
-                }
-            };
             let mut key = String::with_capacity(budget.key_start.len() + 24);
             key.push_str(&budget.key_start);
-            subject.write_to(&mut key);
+            // Two budgets per number hash it once: the second copies the first one's subject.
+            let earlier = selected.iter().zip(&keys).find(|&(&j, _)| {
+                let other: &Budget = &self.budgets[j];
+                other.config.scope == config.scope && other.parameter == budget.parameter
+            });
+            match earlier {
+                Some((&j, earlier)) => {
+                    key.push_str(&earlier.key[self.budgets[j].key_start.len()..])
+                }
+                None => {
+                    let Some(subject) = self.subject(budget, message, reading) else {
+                        continue;
+                    };
+                    subject.write_to(&mut key);
+                }
+            }
             selected.push(index);
             keys.push(BudgetKey::new(
                 key,
@@ -366,21 +367,21 @@ impl SendGuard {
     /// budget and no IP in the message's context).
     fn subject(
         &self,
-        scope: Scope,
-        parameter: u8,
+        budget: &Budget,
         message: &SmsMessage,
         reading: &Reading<'_>,
     ) -> Option<Subject> {
         let number = &reading.international;
-        Some(match scope {
-            Scope::Number => Subject::Hashed(self.hasher.digest("n", number)),
+        let parameter = budget.parameter;
+        Some(match budget.config.scope {
+            Scope::Number => Subject::Hashed(self.hasher.number(number.as_bytes())),
             Scope::NumberPrefix => {
                 let keep = number.len().saturating_sub(usize::from(parameter));
-                Subject::Hashed(self.hasher.digest("p", &number[..keep]))
+                Subject::Hashed(self.hasher.range(&number.as_bytes()[..keep]))
             }
             Scope::Ip => {
                 let client = client_of(message.context.ip?, parameter);
-                Subject::Hashed(self.hasher.digest("i", &client))
+                Subject::Hashed(self.hasher.client(client.as_bytes()))
             }
             Scope::Country => match reading.details.as_ref().and_then(|d| d.country) {
                 Some(country) => Subject::Country(country),
@@ -533,5 +534,49 @@ impl SmsConnector for SendGuard {
             }
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use connector_kit::RecordingConnector;
+
+    use super::*;
+
+    /// A budget of a subject already hashed for this message copies that subject: only from a
+    /// budget of the same scope and parameter.
+    #[test]
+    fn budgets_of_one_subject_share_it_and_others_do_not() {
+        let json = r#"{"hashSecret": "a secret of sixteen+", "onStoreFailure": {"action": "failClosed"},
+            "budgets": [
+                {"name": "n1", "scope": "number", "limit": 3, "windowSeconds": 600},
+                {"name": "p3", "scope": "numberPrefix", "dropDigits": 3, "limit": 9, "windowSeconds": 600},
+                {"name": "n2", "scope": "number", "limit": 9, "windowSeconds": 86400},
+                {"name": "p4", "scope": "numberPrefix", "dropDigits": 4, "limit": 9, "windowSeconds": 600},
+                {"name": "p3b", "scope": "numberPrefix", "dropDigits": 3, "limit": 20, "windowSeconds": 3600},
+                {"name": "ip", "scope": "ip", "limit": 9, "windowSeconds": 600}
+            ]}"#;
+        let config = GuardConfig::from_json_with_env(json, |_| None).unwrap();
+        let guard = SendGuard::in_memory(config, Arc::new(RecordingConnector::new())).unwrap();
+        let message = SmsMessage::verification_code(
+            "+8613912345678".parse().unwrap(),
+            UsageType::SignIn,
+            "123456",
+        );
+        let reading = guard.reader.read(&message.to);
+        let (selected, keys) = guard.budget_keys(&message, &reading);
+        assert_eq!(selected, [0, 1, 2, 3, 4], "no IP, no IP budget");
+        let subject = |i: usize| keys[i].key.rsplit(':').next().unwrap().to_owned();
+        let fresh = |digest: [u8; 16]| {
+            let mut text = String::new();
+            crate::keys::encode(&digest, &mut text);
+            text
+        };
+        assert_eq!(subject(0), fresh(guard.hasher.number(b"8613912345678")));
+        assert_eq!(subject(2), subject(0));
+        assert_eq!(subject(1), fresh(guard.hasher.range(b"8613912345")));
+        assert_eq!(subject(4), subject(1));
+        assert_eq!(subject(3), fresh(guard.hasher.range(b"861391234")));
+        assert_eq!(keys[2].key, format!("{{send-guard}}:n2:{}", subject(0)));
     }
 }

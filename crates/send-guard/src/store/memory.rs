@@ -1,7 +1,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -30,17 +30,42 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct State {
-    keys: HashMap<u64, Units>,
+    keys: HashMap<u64, Units, BuildHasherDefault<Seeded>>,
     next_id: u64,
     last_sweep: u64,
     len_after_sweep: usize,
     reserves_since_sweep: usize,
 }
 
+/// The map's hasher: its keys are already seeded hashes, so hashing them again would only cost.
+#[derive(Default)]
+struct Seeded(u64);
+
+impl Hasher for Seeded {
+    fn write(&mut self, bytes: &[u8]) {
+        // Never called for a u64 key; any mix will do.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The most budgets whose key hashes a reserve keeps on the stack.
+const ON_STACK: usize = 8;
+
 /// One key: the (time in ms, reservation id) of each unit in its window, oldest first.
 struct Units {
-    /// The longest window it was reserved with, in ms, to know when it can go.
-    window: u64,
+    /// When its newest unit leaves the longest window it was reserved with, in ms: then it
+    /// can go. Kept beside the units, so that a sweep reads no unit.
+    expires: u64,
     units: VecDeque<(u64, u64)>,
 }
 
@@ -87,10 +112,17 @@ impl MemoryStore {
     /// The synchronous heart of [`Store::reserve`].
     pub fn reserve_now(&self, budgets: &[BudgetKey]) -> Reserved {
         let now = millis((self.clock)());
-        let keys: Vec<u64> = budgets
-            .iter()
-            .map(|b| self.hasher.hash_one(&b.key))
-            .collect();
+        let mut on_stack = [0; ON_STACK];
+        let mut on_heap = Vec::new();
+        let keys = if budgets.len() <= ON_STACK {
+            &mut on_stack[..budgets.len()]
+        } else {
+            on_heap.resize(budgets.len(), 0);
+            &mut on_heap[..]
+        };
+        for (key, budget) in keys.iter_mut().zip(budgets) {
+            *key = self.hasher.hash_one(&budget.key);
+        }
         let mut state = self.state();
         state.sweep_if_due(now);
         let mut full = Vec::new();
@@ -131,11 +163,11 @@ impl MemoryStore {
             }
             let window = millis(budget.window);
             let entry = state.keys.entry(keys[index]).or_insert_with(|| Units {
-                window,
+                expires: 0,
                 units: VecDeque::new(),
             });
             entry.units.push_back((now, id));
-            entry.window = entry.window.max(window);
+            entry.expires = entry.expires.max(now.saturating_add(window));
             taken.push(index);
         }
         Reserved::Taken {
@@ -180,11 +212,8 @@ impl State {
             return;
         }
         self.reserves_since_sweep = 0;
-        self.keys.retain(|_, key| {
-            key.units
-                .back()
-                .is_some_and(|&(at, _)| at + key.window > now)
-        });
+        self.keys
+            .retain(|_, key| !key.units.is_empty() && key.expires > now);
         self.last_sweep = now;
         self.len_after_sweep = self.keys.len();
     }

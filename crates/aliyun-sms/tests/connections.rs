@@ -190,7 +190,6 @@ async fn connections_are_reused_and_each_message_is_sent_once_under_concurrency(
     const EACH: usize = 40;
     let server = Server::start(After::KeepAlive, Duration::ZERO).await;
     let sms = Arc::new(connector(&server.endpoint, json!({})));
-    let burst_start = tokio::time::Instant::now();
     let tasks: Vec<_> = (0..IN_FLIGHT)
         .map(|_| {
             let sms = sms.clone();

@@ -52,5 +52,8 @@ fn no_runtime_no_http_crate_no_clock_among_the_normal_dependencies() {
         "{tree}"
     );
     let found: Vec<&&str> = FORBIDDEN.iter().filter(|f| names.contains(f)).collect();
-    assert!(found.is_empty(), "tencent-sign depends on {found:?}:\n{tree}");
+    assert!(
+        found.is_empty(),
+        "tencent-sign depends on {found:?}:\n{tree}"
+    );
 }

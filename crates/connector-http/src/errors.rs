@@ -179,6 +179,9 @@ impl Failure {
 /// The error of an answer that cannot be read (`what` says why): [`ErrorKind::InvalidResponse`]
 /// with the status and the first [`SNIPPET_BYTES`] of the body, passed through `redactor`.
 /// A 2xx or 5xx may come after the message went out (outcome unknown); a 3xx or 4xx refused it.
+///
+/// The whole body is redacted before the snippet is cut, so that a secret echoed across the
+/// cut leaves none of its characters in the message.
 pub fn invalid_answer(
     status: u16,
     body: &[u8],
@@ -188,11 +191,12 @@ pub fn invalid_answer(
     let message = if body.is_empty() {
         what.to_owned()
     } else {
-        let snippet = snippet(body);
-        let shown = match redactor {
-            Some(redactor) => redactor.redact(&snippet).into_owned(),
-            None => snippet.into_owned(),
+        let text = String::from_utf8_lossy(body);
+        let redacted = match redactor {
+            Some(redactor) => redactor.redact(&text),
+            None => text,
         };
+        let shown = snippet(redacted.as_bytes());
         format!("{what}; it starts with {shown:?}")
     };
     let outcome_unknown = (200..300).contains(&status) || status >= 500;
@@ -302,6 +306,10 @@ mod tests {
         assert!(error.outcome_unknown());
         assert!(!error.message().contains("Canary"), "{}", error.message());
         assert!(error.message().starts_with("not JSON; it starts with"));
+        // Echoed across the snippet's cut: no part of it shows.
+        let across = format!("{}Canary/Secret and more", "x".repeat(SNIPPET_BYTES - 6));
+        let error = invalid_answer(502, across.as_bytes(), "not JSON", Some(&redactor));
+        assert!(!error.message().contains("Canary"), "{}", error.message());
         let refused = invalid_answer(404, b"", "the answer is empty", None);
         assert!(!refused.outcome_unknown());
         assert_eq!(refused.message(), "the answer is empty");

@@ -282,7 +282,7 @@ impl TencentSmsConnector {
     ) -> Result<DeliveryReport, ConnectorError> {
         let started = Instant::now();
         let now = (self.clock)();
-        let (begin, end) = delivery::window(query.sent_at, SystemTime::from(now));
+        let (begin, end) = delivery::window(query.sent_at, SystemTime::from(now))?;
         let request = self.builder.build_pull_status(to, begin, end, now)?;
         let result = match self
             .post(&request.headers, request.body, started + time_left)
@@ -294,7 +294,7 @@ impl TencentSmsConnector {
                     ..ClassifyContext::default()
                 };
                 classify_status(answer.status, &answer.body, &context)
-                    .map(|(records, request_id)| delivery::report(&records, request_id, query))
+                    .and_then(|(records, request_id)| delivery::report(&records, request_id, query))
                     // A lookup changes nothing: asking again is always safe.
                     .map_err(|error| match error.outcome_unknown() {
                         true => error.with_outcome_unknown(false).with_retryable(true),

@@ -273,20 +273,33 @@ fn parse<'a, T: Answer<'a>>(
     Ok(response)
 }
 
-/// The entry of the number sent: the one whose digits are the number's, else the only one
-/// (Tencent may spell a number otherwise than it was sent).
+/// The entry of the number sent: the one whose digits are the number's (or its national
+/// digits, should Tencent leave the country code out). A lone entry is taken as it is only when
+/// it names no number, or when the number sent is not known (the public [`classify`]): an
+/// entry for another number is never this send's (its `SerialNo` would make a receipt for
+/// someone else's message).
 fn find_entry<'s, 'a>(
     statuses: &'s [SendStatus<'a>],
     phone_number: Option<&str>,
 ) -> Option<&'s SendStatus<'a>> {
     let digits = |text: &str| -> String { text.chars().filter(char::is_ascii_digit).collect() };
     let wanted = phone_number.map(digits);
-    let exact = statuses
-        .iter()
-        .find(|entry| wanted.is_some() && entry.phone_number.as_deref().map(digits) == wanted);
+    let named = |entry: &SendStatus<'_>| {
+        entry
+            .phone_number
+            .as_deref()
+            .map(digits)
+            .filter(|given| !given.is_empty())
+    };
+    let exact = statuses.iter().find(|entry| match (&wanted, named(entry)) {
+        (Some(wanted), Some(given)) => {
+            *wanted == given || (given.len() >= 7 && wanted.ends_with(&given))
+        }
+        _ => false,
+    });
     match (exact, statuses) {
         (Some(entry), _) => Some(entry),
-        (None, [only]) => Some(only),
+        (None, [only]) if wanted.is_none() || named(only).is_none() => Some(only),
         (None, _) => None,
     }
 }

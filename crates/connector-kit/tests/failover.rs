@@ -475,3 +475,110 @@ fn the_rules_table_of_the_docs_is_what_the_code_does() {
         );
     }
 }
+
+/// Sends for real, then loses the answer (outcome unknown); its delivery lookups fail.
+#[derive(Debug, Default)]
+struct SentButLookupsFail {
+    delivered: std::sync::Mutex<Vec<SmsMessage>>,
+}
+
+#[async_trait]
+impl SmsConnector for SentButLookupsFail {
+    fn metadata(&self) -> &ConnectorMetadata {
+        &RECORDING_METADATA
+    }
+
+    async fn send(&self, message: &SmsMessage) -> Result<Receipt, ConnectorError> {
+        self.delivered.lock().unwrap().push(message.clone());
+        Err(ConnectorError::new(
+            ErrorKind::Timeout,
+            "no answer after the request was written",
+        )
+        .with_outcome_unknown(true))
+    }
+
+    async fn lookup_delivery(&self, _: &DeliveryQuery) -> Result<DeliveryReport, ConnectorError> {
+        Err(
+            ConnectorError::new(ErrorKind::Transport, "lookup: connection refused")
+                .with_retryable(true),
+        )
+    }
+}
+
+/// A Failover nested in a Failover: the inner one's lookup must not hide that its first
+/// provider's lookup failed, or the outer one settles "not sent" and sends a second code.
+#[tokio::test]
+async fn nested_failover_never_sends_twice_when_a_lookup_fails() {
+    let lost = Arc::new(SentButLookupsFail::default());
+    let (idle, third) = (recording(), recording());
+    let inner = failover(lost.clone(), idle.clone());
+    let outer = failover(Arc::new(inner), third.clone());
+    let result = outer.send(&message()).await;
+    let deliveries = lost.delivered.lock().unwrap().len() + third.sent().len() + idle.sent().len();
+    assert_eq!(
+        deliveries, 1,
+        "the code went out {deliveries} times; the outer failover got {result:?}"
+    );
+    assert!(result.unwrap_err().outcome_unknown());
+}
+
+/// The Failover hands an unknown outcome back to the caller; the caller's own lookup through
+/// the same Failover cannot say "nothing found" while the provider that may have sent it could
+/// not be asked.
+#[tokio::test]
+async fn a_failover_lookup_that_could_not_ask_the_sender_is_not_an_empty_answer() {
+    let lost = Arc::new(SentButLookupsFail::default());
+    let sms = failover(lost.clone(), recording());
+    let report = sms.send_reporting(&message()).await;
+    assert!(report.result.as_ref().unwrap_err().outcome_unknown());
+    let query = DeliveryQuery::for_message(
+        &message().with_reference(report.reference.clone().unwrap()),
+        std::time::SystemTime::now(),
+    );
+    let looked_up = sms.lookup_delivery(&query).await;
+    assert!(
+        looked_up.is_err(),
+        "the message went out through `a`, whose lookup failed; the failover answered {looked_up:?}"
+    );
+    let error = looked_up.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Transport);
+    assert!(error.message().starts_with("`a`: "), "{error}");
+}
+
+/// A provider that cannot look delivery up may have sent the message: nothing found elsewhere
+/// is `Unsupported`, not an empty report; a record found elsewhere is the answer.
+#[tokio::test]
+async fn a_failover_lookup_with_a_provider_that_cannot_look_finds_or_is_unsupported() {
+    let blind = Arc::new(RecordingConnector::with_metadata(
+        RECORDING_METADATA.with_capabilities(connector_kit::Capabilities::new()),
+    ));
+    let seeing = recording();
+    let sms = failover(blind, seeing.clone());
+    let query = DeliveryQuery::for_message(
+        &message().with_reference("r1"),
+        std::time::SystemTime::now(),
+    );
+    let error = sms.lookup_delivery(&query).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unsupported);
+    assert!(
+        error.message().contains("`a` cannot look delivery up"),
+        "{error}"
+    );
+    seeing.send(&message().with_reference("r1")).await.unwrap();
+    assert_eq!(sms.lookup_delivery(&query).await.unwrap().records.len(), 1);
+}
+
+/// A settle wait of `Duration::MAX` ("look until found") neither panics nor ends the lookups.
+#[tokio::test]
+async fn a_long_settle_wait_does_not_panic() {
+    let sms = Failover::new()
+        .with_provider("lost", Arc::new(SentButLookupsFail::default()))
+        .with_settle(SettlePolicy::new(Duration::MAX, Duration::from_millis(10)))
+        .with_sleep(Sleep::new(tokio::time::sleep));
+    let outcome = tokio::spawn(async move {
+        tokio::time::timeout(Duration::from_millis(100), sms.send(&message())).await
+    })
+    .await;
+    assert!(outcome.is_ok(), "the send panicked: {outcome:?}");
+    assert!(outcome.unwrap().is_err(), "still looking up after 100 ms");
+}

@@ -419,39 +419,49 @@ impl SmsConnector for Failover {
         self.send_reporting(message).await.result
     }
 
-    /// Every provider that looks delivery up is asked (the message may have gone out through
-    /// any of them); their records together. Fails only if every lookup fails.
+    /// Every provider is asked (the message may have gone out through any of them). A record
+    /// found is the answer, with the records of every provider that answered. Otherwise
+    /// "nothing found" holds only if every provider answered: when one's lookup failed, its
+    /// error (named) is returned, and when one cannot look delivery up,
+    /// [`ErrorKind::Unsupported`], never an empty report that would let the message be sent
+    /// again.
     async fn lookup_delivery(
         &self,
         query: &DeliveryQuery,
     ) -> Result<DeliveryReport, ConnectorError> {
         let mut records = Vec::new();
         let mut failure = None;
-        let mut answered = false;
+        let mut blind = Vec::new();
         for member in &self.members {
             if !member.connector.metadata().capabilities.delivery_lookup {
+                blind.push(format!("`{}`", member.name));
                 continue;
             }
             match member.connector.lookup_delivery(query).await {
-                Ok(report) => {
-                    answered = true;
-                    records.extend(report.records);
-                }
+                Ok(report) => records.extend(report.records),
                 Err(error) => {
-                    failure = Some(with_message(
-                        &error,
-                        format!("`{}`: {}", member.name, error.message()),
-                    ))
+                    failure.get_or_insert_with(|| {
+                        with_message(&error, format!("`{}`: {}", member.name, error.message()))
+                    });
                 }
             }
         }
-        match (answered, failure) {
-            (false, Some(error)) => Err(error),
-            (false, None) => Err(ConnectorError::new(
-                ErrorKind::Unsupported,
-                "no provider of this failover can look delivery up",
-            )),
-            (true, _) => Ok(DeliveryReport::new(records)),
+        if !records.is_empty()
+            || (failure.is_none() && blind.is_empty() && !self.members.is_empty())
+        {
+            return Ok(DeliveryReport::new(records));
         }
+        Err(failure.unwrap_or_else(|| {
+            let why = if blind.is_empty() {
+                "the failover has no provider to look delivery up with".to_owned()
+            } else {
+                format!(
+                    "nothing found, but {} cannot look delivery up, and the message may have \
+                     gone out through it",
+                    blind.join(", ")
+                )
+            };
+            ConnectorError::new(ErrorKind::Unsupported, why)
+        }))
     }
 }

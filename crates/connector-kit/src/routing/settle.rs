@@ -12,7 +12,8 @@ use crate::{ConnectorError, DeliveryQuery, DeliveryRecord, ErrorKind, SmsConnect
 /// nothing, the last one after `wait` has passed: set it above the time the provider may take
 /// to process a request and list the message (Aliyun lists a message a few seconds after
 /// accepting it). A longer wait makes the caller wait longer after a timeout; a shorter one
-/// risks a message listed late, and so a second code through the next provider.
+/// risks a message listed late, and so a second code through the next provider. A wait too
+/// long to add to the clock (such as [`Duration::MAX`]) means "look until it is found".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SettlePolicy {
@@ -78,7 +79,8 @@ pub(crate) async fn settle(
             format!("`{}` cannot look delivery up", connector.metadata().id),
         ));
     }
-    let deadline = Instant::now() + policy.wait;
+    // `None`: a wait too long to end, looked up until found.
+    let deadline = Instant::now().checked_add(policy.wait);
     loop {
         let failed = match connector.lookup_delivery(query).await {
             Ok(report) => match found(&report.records, query) {
@@ -91,13 +93,17 @@ pub(crate) async fn settle(
             Err(error) => Some(error),
         };
         let now = Instant::now();
-        if now >= deadline {
-            return match failed {
-                None => Settlement::NotSent,
-                Some(error) => Settlement::Unknown(error),
-            };
-        }
-        sleep.sleep(policy.interval.min(deadline - now)).await;
+        let pause = match deadline {
+            Some(deadline) if now >= deadline => {
+                return match failed {
+                    None => Settlement::NotSent,
+                    Some(error) => Settlement::Unknown(error),
+                };
+            }
+            Some(deadline) => policy.interval.min(deadline - now),
+            None => policy.interval,
+        };
+        sleep.sleep(pause).await;
     }
 }
 

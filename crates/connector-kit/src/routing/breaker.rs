@@ -18,7 +18,9 @@ use crate::{
 pub struct BreakerPolicy {
     /// Failures in a row ([`CircuitBreaker::is_failure`]) that open the circuit; at least 1.
     pub failure_threshold: u32,
-    /// How long an open circuit skips the provider before one send probes it again.
+    /// How long an open circuit skips the provider before one send probes it again. One too
+    /// long to add to the clock (such as [`Duration::MAX`]) means "until the breaker is built
+    /// again".
     pub cool_down: Duration,
 }
 
@@ -54,11 +56,12 @@ pub enum BreakerState {
     },
     /// Sends are refused with [`ErrorKind::Unavailable`] for `retry_in` more.
     Open {
-        /// Until one send probes the provider again.
+        /// Until one send probes the provider again; [`Duration::MAX`] for a cool-down too long
+        /// to end.
         retry_in: Duration,
     },
-    /// The cool-down is over: the next send (one at a time) probes the provider; its outcome
-    /// closes the circuit or opens it again.
+    /// The cool-down is over: the next send probes the provider, one probe at a time; its
+    /// outcome closes the circuit or opens it again.
     HalfOpen,
 }
 
@@ -87,7 +90,14 @@ type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 /// [`retry_after`](ConnectorError::retry_after) the time left. After
 /// [`BreakerPolicy::cool_down`], one send at a time probes the provider: success (or an error
 /// that is the message's, such as an invalid number) closes the circuit, a failure opens it
-/// again. Delivery lookups always go through.
+/// again, and so does a probe dropped before it answered. Delivery lookups always go through.
+///
+/// Concurrent sends count too: sends pass freely only while the provider's last answer was
+/// a success. Before its first answer, or after a failure, at most `failure_threshold -
+/// failures` sends are in flight at once, and the others are refused with
+/// [`ErrorKind::Unavailable`], nothing sent, so that a [`Failover`](crate::Failover) moves on:
+/// a provider that hangs costs a handful of sends, not every send made while the first ones
+/// wait for their timeouts.
 ///
 /// Each change is a `tracing` event (target `connector_kit::breaker`: opened at `warn`,
 /// half-open and closed at `info`), and [`state`](Self::state) reports it.
@@ -129,8 +139,12 @@ pub struct CircuitBreaker {
 #[derive(Debug)]
 enum Phase {
     Closed,
-    Open { until: Instant },
-    HalfOpen { probe_started: Instant },
+    /// `until` is `None` when the cool-down is too long to end.
+    Open {
+        until: Option<Instant>,
+    },
+    /// A probe is out.
+    HalfOpen,
 }
 
 #[derive(Debug)]
@@ -138,12 +152,33 @@ struct State {
     phase: Phase,
     failures: u32,
     last_failure: Option<ConnectorError>,
+    /// Whether the provider's last answer was a success: sends then pass freely.
+    healthy: bool,
+    /// Sends let through while closed that have not reported yet.
+    in_flight: u32,
 }
 
-/// What a send may do, decided before it starts.
-enum Pass {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PassKind {
     Send,
     Probe,
+}
+
+/// A send let through; it holds its place (one of the sends in flight, or the one probe) until
+/// it reports, or until it is dropped unreported: a dropped send frees its place, a dropped
+/// probe opens the circuit again.
+struct Pass<'b> {
+    breaker: &'b CircuitBreaker,
+    kind: PassKind,
+    reported: bool,
+}
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        if !self.reported {
+            self.breaker.abandon(self.kind);
+        }
+    }
 }
 
 impl fmt::Debug for CircuitBreaker {
@@ -174,6 +209,8 @@ impl CircuitBreaker {
                 phase: Phase::Closed,
                 failures: 0,
                 last_failure: None,
+                healthy: false,
+                in_flight: 0,
             }),
         }
     }
@@ -207,10 +244,13 @@ impl CircuitBreaker {
             Phase::Closed => BreakerState::Closed {
                 failures: state.failures,
             },
-            Phase::Open { until } if now < until => BreakerState::Open {
+            Phase::Open { until: None } => BreakerState::Open {
+                retry_in: Duration::MAX,
+            },
+            Phase::Open { until: Some(until) } if now < until => BreakerState::Open {
                 retry_in: until - now,
             },
-            Phase::Open { .. } | Phase::HalfOpen { .. } => BreakerState::HalfOpen,
+            Phase::Open { .. } | Phase::HalfOpen => BreakerState::HalfOpen,
         }
     }
 
@@ -250,58 +290,103 @@ impl CircuitBreaker {
     }
 
     /// Whether a send may go now; an open circuit's error otherwise.
-    fn admit(&self) -> Result<Pass, ConnectorError> {
+    fn admit(&self) -> Result<Pass<'_>, ConnectorError> {
         let now = (self.clock)();
         let mut state = self.lock();
-        let cool_down = self.policy.cool_down;
-        match state.phase {
-            Phase::Closed => Ok(Pass::Send),
-            Phase::Open { until } if now < until => Err(self.skipped(&state, until - now)),
-            Phase::HalfOpen { probe_started } if now < probe_started + cool_down => {
-                // One probe at a time; a probe that never reported (its send was dropped) stops
-                // holding the way after a cool-down.
-                Err(self.skipped(&state, probe_started + cool_down - now))
+        let kind = match state.phase {
+            Phase::Closed => {
+                let allowed = self.policy.failure_threshold.saturating_sub(state.failures);
+                if !state.healthy && state.in_flight >= allowed {
+                    return Err(self.skipped(&state, Skip::Busy));
+                }
+                state.in_flight = state.in_flight.saturating_add(1);
+                PassKind::Send
             }
-            Phase::Open { .. } | Phase::HalfOpen { .. } => {
-                state.phase = Phase::HalfOpen { probe_started: now };
+            Phase::Open { until: None } => return Err(self.skipped(&state, Skip::Open(None))),
+            Phase::Open { until: Some(until) } if now < until => {
+                return Err(self.skipped(&state, Skip::Open(Some(until - now))));
+            }
+            Phase::HalfOpen => return Err(self.skipped(&state, Skip::Probing)),
+            Phase::Open { .. } => {
+                state.phase = Phase::HalfOpen;
                 tracing::info!(
                     target: "connector_kit::breaker",
                     provider = %self.name,
                     "circuit half-open: one send probes the provider"
                 );
-                Ok(Pass::Probe)
+                PassKind::Probe
             }
-        }
+        };
+        Ok(Pass {
+            breaker: self,
+            kind,
+            reported: false,
+        })
     }
 
-    fn skipped(&self, state: &State, retry_in: Duration) -> ConnectorError {
+    fn skipped(&self, state: &State, why: Skip) -> ConnectorError {
         let last = state
             .last_failure
             .as_ref()
             .map_or_else(String::new, |e| format!("; the last: {e}"));
-        ConnectorError::new(
-            ErrorKind::Unavailable,
-            format!(
-                "`{}` is skipped for {} ms more after {} failures in a row{last}; nothing was sent",
-                self.name,
-                retry_in.as_millis(),
-                state.failures,
+        let (text, retry_in) = match why {
+            Skip::Open(Some(retry_in)) => (
+                format!(
+                    "`{}` is skipped for {} ms more after {} failures in a row{last}; nothing was sent",
+                    self.name,
+                    retry_in.as_millis(),
+                    state.failures,
+                ),
+                Some(retry_in),
             ),
-        )
-        .with_retry_after(retry_in)
+            Skip::Open(None) => (
+                format!(
+                    "`{}` is skipped until the breaker is built again after {} failures in a \
+                     row{last}; nothing was sent",
+                    self.name, state.failures,
+                ),
+                None,
+            ),
+            Skip::Probing => (
+                format!(
+                    "`{}` is skipped while one send probes it after {} failures in a row{last}; \
+                     nothing was sent",
+                    self.name, state.failures,
+                ),
+                Some(self.policy.cool_down),
+            ),
+            Skip::Busy => (
+                format!(
+                    "`{}` is skipped: {} sends are already out to it and none has come back a \
+                     success yet ({} failures in a row{last}); nothing was sent",
+                    self.name, state.in_flight, state.failures,
+                ),
+                None,
+            ),
+        };
+        let error = ConnectorError::new(ErrorKind::Unavailable, text);
+        match retry_in {
+            Some(retry_in) => error.with_retry_after(retry_in),
+            None => error,
+        }
     }
 
     /// Records how a send that was let through ended.
-    fn record(&self, pass: Pass, result: &Result<Receipt, ConnectorError>) {
+    fn record(&self, mut pass: Pass<'_>, result: &Result<Receipt, ConnectorError>) {
+        pass.reported = true;
         let failure = result.as_ref().err().filter(|e| Self::is_failure(e));
         let now = (self.clock)();
         let mut state = self.lock();
+        if pass.kind == PassKind::Send {
+            state.in_flight = state.in_flight.saturating_sub(1);
+        }
         match failure {
             None => {
                 let was_open = !matches!(state.phase, Phase::Closed);
                 state.phase = Phase::Closed;
                 state.failures = 0;
                 state.last_failure = None;
+                state.healthy = true;
                 if was_open {
                     tracing::info!(
                         target: "connector_kit::breaker",
@@ -313,27 +398,61 @@ impl CircuitBreaker {
             Some(error) => {
                 state.failures = state.failures.saturating_add(1);
                 state.last_failure = Some(error.clone());
+                state.healthy = false;
                 let opens = match state.phase {
                     Phase::Closed => state.failures >= self.policy.failure_threshold,
-                    Phase::HalfOpen { .. } => matches!(pass, Pass::Probe),
+                    Phase::HalfOpen => pass.kind == PassKind::Probe,
                     Phase::Open { .. } => false,
                 };
                 if opens {
-                    state.phase = Phase::Open {
-                        until: now + self.policy.cool_down,
-                    };
-                    tracing::warn!(
-                        target: "connector_kit::breaker",
-                        provider = %self.name,
-                        failures = state.failures,
-                        cool_down_ms = u64::try_from(self.policy.cool_down.as_millis()).unwrap_or(u64::MAX),
-                        error = %error,
-                        "circuit opened: the provider is skipped for the cool-down"
-                    );
+                    self.open(&mut state, now, error);
                 }
             }
         }
     }
+
+    /// A send let through was dropped before it answered: its place is free; a probe's
+    /// provider is still not known to work, so the circuit opens again.
+    fn abandon(&self, kind: PassKind) {
+        let now = (self.clock)();
+        let mut state = self.lock();
+        match kind {
+            PassKind::Send => state.in_flight = state.in_flight.saturating_sub(1),
+            PassKind::Probe => {
+                if matches!(state.phase, Phase::HalfOpen) {
+                    let error = ConnectorError::new(
+                        ErrorKind::OutcomeUnknown,
+                        "the probe was dropped before the provider answered",
+                    );
+                    self.open(&mut state, now, &error);
+                }
+            }
+        }
+    }
+
+    fn open(&self, state: &mut State, now: Instant, error: &ConnectorError) {
+        state.phase = Phase::Open {
+            until: now.checked_add(self.policy.cool_down),
+        };
+        tracing::warn!(
+            target: "connector_kit::breaker",
+            provider = %self.name,
+            failures = state.failures,
+            cool_down_ms = u64::try_from(self.policy.cool_down.as_millis()).unwrap_or(u64::MAX),
+            error = %error,
+            "circuit opened: the provider is skipped for the cool-down"
+        );
+    }
+}
+
+/// Why a send is refused.
+enum Skip {
+    /// The circuit is open for this long (`None`: until the breaker is built again).
+    Open(Option<Duration>),
+    /// Half-open, and the one probe is out.
+    Probing,
+    /// Closed, the provider not known to work, and as many sends out as may fail.
+    Busy,
 }
 
 #[async_trait]
@@ -456,7 +575,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn one_probe_at_a_time_and_a_lost_probe_frees_the_way_after_a_cool_down() {
+    async fn one_probe_at_a_time_and_a_lost_probe_opens_the_circuit_again() {
         let provider = Arc::new(RecordingConnector::new());
         let (now, read) = clock();
         let breaker = CircuitBreaker::new(
@@ -468,12 +587,52 @@ mod tests {
         provider.fail_next(refused());
         breaker.send(&message()).await.unwrap_err();
         *now.lock().unwrap() += Duration::from_secs(5);
-        // A probe is let through and never reports (its future was dropped).
-        assert!(matches!(breaker.admit(), Ok(Pass::Probe)));
+        // A probe is let through; however long it takes, no other send goes.
+        let probe = breaker.admit().unwrap();
+        assert_eq!(probe.kind, PassKind::Probe);
+        *now.lock().unwrap() += Duration::from_secs(60);
         let second = breaker.admit().err().unwrap();
         assert_eq!(second.kind(), ErrorKind::Unavailable);
+        assert!(
+            second.message().contains("while one send probes it"),
+            "{second}"
+        );
+        // Its send is dropped before it answered: open again for a cool-down, then one probe.
+        drop(probe);
+        assert_eq!(
+            breaker.state(),
+            BreakerState::Open {
+                retry_in: Duration::from_secs(5)
+            }
+        );
+        assert!(breaker.admit().is_err());
         *now.lock().unwrap() += Duration::from_secs(5);
-        assert!(matches!(breaker.admit(), Ok(Pass::Probe)));
+        assert_eq!(breaker.admit().unwrap().kind, PassKind::Probe);
+    }
+
+    #[tokio::test]
+    async fn until_a_success_at_most_the_failures_left_are_in_flight() {
+        let provider = Arc::new(RecordingConnector::new());
+        let breaker = CircuitBreaker::new(
+            "a",
+            provider.clone(),
+            BreakerPolicy::new(3, Duration::from_secs(5)),
+        );
+        let out: Vec<_> = (0..3).map(|_| breaker.admit().unwrap()).collect();
+        let busy = breaker.admit().err().unwrap();
+        assert_eq!(busy.kind(), ErrorKind::Unavailable);
+        assert!(busy.may_succeed_elsewhere() && !busy.outcome_unknown());
+        drop(out);
+        // One failure: two may be out at once.
+        provider.fail_next(refused());
+        breaker.send(&message()).await.unwrap_err();
+        let out: Vec<_> = (0..2).map(|_| breaker.admit().unwrap()).collect();
+        assert!(breaker.admit().is_err());
+        drop(out);
+        // A success: sends pass freely.
+        breaker.send(&message()).await.unwrap();
+        let out: Vec<_> = (0..50).map(|_| breaker.admit().unwrap()).collect();
+        assert_eq!(out.len(), 50);
     }
 
     #[test]

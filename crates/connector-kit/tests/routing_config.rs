@@ -281,6 +281,7 @@ fn the_schema_agrees_with_the_loader_in_both_drafts() {
         json!({"providers": [{"name": "a", "connector": "recording", "config": {"sender": {"id": "s"}}}], "default": ["a"]}),
         json!({"providers": [{"name": "a", "connector": "recording", "config": {"apiKey": "k", "sender": {"id": 1}}}], "default": ["a"]}),
         json!({"providers": [provider("a")], "routes": [{"prefixes": ["0"], "providers": ["a"]}]}),
+        json!({"providers": [provider("a")], "routes": []}),
         json!({"providers": [provider("a")], "default": ["a"], "settle": {"waitMs": 900000}}),
     ];
     for settings in [SchemaSettings::draft07(), SchemaSettings::draft2020_12()] {
@@ -476,4 +477,27 @@ fn a_secret_as_a_key_name_is_hidden_in_paths_from_anywhere() {
         error.message(),
         "providers[1].config.** redacted **: the `field-echo` connector refuses it: refused"
     );
+}
+
+/// "One of `routes`, `default`" means a route: an empty or null `routes` with no `default`
+/// would build a setup that refuses every number.
+#[test]
+fn a_config_with_no_route_at_all_is_refused() {
+    for (routes, found) in [("null", "null"), ("[]", "an empty list")] {
+        let config: Value = serde_json::from_str(&format!(
+            r#"{{"providers": [{}], "routes": {routes}}}"#,
+            provider("a")
+        ))
+        .unwrap();
+        let error = refused(&config);
+        assert!(
+            error.message().contains(&format!(
+                "routes: no route: found {found}, with no `default`"
+            )),
+            "{error}"
+        );
+    }
+    // With a default, an empty list of routes is fine: every number takes the default.
+    let config = json!({"providers": [provider("a")], "routes": [], "default": ["a"]});
+    factory().build(&config.to_string()).unwrap();
 }

@@ -69,11 +69,26 @@ pub(crate) fn read_plan(text: &str, registry: &Registry, findings: &mut Findings
     let default = fields.optional(root, "", "default", None, |f, v, p| {
         read_names(f, v, p, &names).map(Some)
     });
-    if root.get("routes").is_none() && root.get("default").is_none() {
-        fields.error(
+    let no_routes =
+        |routes: &Value| routes.is_null() || routes.as_array().is_some_and(Vec::is_empty);
+    match (root.get("routes"), root.get("default")) {
+        (None, None) => fields.error(
             "",
             "no route: give `default` (the providers of every number, in order), `routes` or both",
-        );
+        ),
+        (Some(routes), None) if no_routes(routes) => fields.error(
+            "routes",
+            format!(
+                "no route: found {}, with no `default`: every number would be refused; give at \
+                 least one route, or `default` (the providers of every number, in order)",
+                if routes.is_null() {
+                    "null"
+                } else {
+                    "an empty list"
+                }
+            ),
+        ),
+        _ => {}
     }
     let national_calling_code =
         fields.optional(root, "", "nationalCallingCode", None, |f, v, p| {

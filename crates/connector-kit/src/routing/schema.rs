@@ -134,7 +134,10 @@ pub(crate) fn config_schema(registry: &Registry, generator: &mut SchemaGenerator
             },
         },
         "required": ["providers"],
-        "anyOf": [{ "required": ["routes"] }, { "required": ["default"] }],
+        "anyOf": [
+            { "required": ["routes"], "properties": { "routes": { "minItems": 1 } } },
+            { "required": ["default"] },
+        ],
         "additionalProperties": false,
     });
     if let Some(object) = root.as_object_mut() {

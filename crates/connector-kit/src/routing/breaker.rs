@@ -92,12 +92,13 @@ type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 /// that is the message's, such as an invalid number) closes the circuit, a failure opens it
 /// again, and so does a probe dropped before it answered. Delivery lookups always go through.
 ///
-/// Concurrent sends count too: sends pass freely only while the provider's last answer was
-/// a success. Before its first answer, or after a failure, at most `failure_threshold -
-/// failures` sends are in flight at once, and the others are refused with
-/// [`ErrorKind::Unavailable`], nothing sent, so that a [`Failover`](crate::Failover) moves on:
-/// a provider that hangs costs a handful of sends, not every send made while the first ones
-/// wait for their timeouts.
+/// Concurrent sends count too: after a failure, until the provider answers with a success
+/// again, at most `failure_threshold - failures` sends are in flight at once, and the others
+/// are refused with [`ErrorKind::Unavailable`], nothing sent, so that a
+/// [`Failover`](crate::Failover) moves on: a provider that hangs costs a handful of sends, not
+/// every send made while the first ones wait for their timeouts. Before any failure, sends pass
+/// freely (a burst at start-up must not be refused by a provider that works): the sends already
+/// out when a provider starts hanging cannot be held back by any breaker.
 ///
 /// Each change is a `tracing` event (target `connector_kit::breaker`: opened at `warn`,
 /// half-open and closed at `info`), and [`state`](Self::state) reports it.
@@ -152,7 +153,8 @@ struct State {
     phase: Phase,
     failures: u32,
     last_failure: Option<ConnectorError>,
-    /// Whether the provider's last answer was a success: sends then pass freely.
+    /// Whether no failure has come since the provider's last success (or since the start):
+    /// sends then pass freely.
     healthy: bool,
     /// Sends let through while closed that have not reported yet.
     in_flight: u32,
@@ -209,7 +211,7 @@ impl CircuitBreaker {
                 phase: Phase::Closed,
                 failures: 0,
                 last_failure: None,
-                healthy: false,
+                healthy: true,
                 in_flight: 0,
             }),
         }
@@ -451,7 +453,7 @@ enum Skip {
     Open(Option<Duration>),
     /// Half-open, and the one probe is out.
     Probing,
-    /// Closed, the provider not known to work, and as many sends out as may fail.
+    /// Closed after a failure, and as many sends out as may fail.
     Busy,
 }
 
@@ -611,25 +613,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn until_a_success_at_most_the_failures_left_are_in_flight() {
+    async fn after_a_failure_at_most_the_failures_left_are_in_flight_until_a_success() {
         let provider = Arc::new(RecordingConnector::new());
         let breaker = CircuitBreaker::new(
             "a",
             provider.clone(),
             BreakerPolicy::new(3, Duration::from_secs(5)),
         );
-        let out: Vec<_> = (0..3).map(|_| breaker.admit().unwrap()).collect();
-        let busy = breaker.admit().err().unwrap();
-        assert_eq!(busy.kind(), ErrorKind::Unavailable);
-        assert!(busy.may_succeed_elsewhere() && !busy.outcome_unknown());
+        // Before any failure: a burst passes freely.
+        let out: Vec<_> = (0..50).map(|_| breaker.admit().unwrap()).collect();
         drop(out);
         // One failure: two may be out at once.
         provider.fail_next(refused());
         breaker.send(&message()).await.unwrap_err();
         let out: Vec<_> = (0..2).map(|_| breaker.admit().unwrap()).collect();
-        assert!(breaker.admit().is_err());
+        let busy = breaker.admit().err().unwrap();
+        assert_eq!(busy.kind(), ErrorKind::Unavailable);
+        assert!(busy.may_succeed_elsewhere() && !busy.outcome_unknown());
         drop(out);
-        // A success: sends pass freely.
+        // A success: sends pass freely again.
         breaker.send(&message()).await.unwrap();
         let out: Vec<_> = (0..50).map(|_| breaker.admit().unwrap()).collect();
         assert_eq!(out.len(), 50);

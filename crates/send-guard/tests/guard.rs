@@ -369,3 +369,20 @@ async fn delivery_lookups_reach_the_wrapped_connector() {
     let report = guard.lookup_delivery(&query).await.unwrap();
     assert!(report.was_sent(), "{report:?}");
 }
+
+/// A budget "for ever" (a window of `Duration::MAX`) on the public Store API: once full it
+/// refuses, where `at + window` used to overflow (a panic in debug; in release it wrapped and
+/// pruned every unit, so the budget never refused).
+#[test]
+fn a_full_budget_with_a_huge_window_refuses() {
+    let store = MemoryStore::with_clock(|| Duration::from_secs(1000));
+    let budget = [BudgetKey::new("k", 1, Duration::MAX, true)];
+    assert!(matches!(store.reserve_now(&budget), Reserved::Taken { .. }));
+    let second =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.reserve_now(&budget)));
+    assert!(
+        matches!(second, Ok(Reserved::Refused { .. })),
+        "{:?}",
+        second.map_err(|_| "panicked")
+    );
+}

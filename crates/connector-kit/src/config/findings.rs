@@ -1,9 +1,11 @@
 //! What a loader found: problems (errors) and warnings, each at a JSON path, bounded in number,
 //! with every known secret cut out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use serde_json::{Map, Value};
 
 use super::fields::{UnknownKeys, join};
@@ -293,12 +295,49 @@ pub struct Findings {
     omitted_warnings: usize,
 }
 
+/// The secrets of a load: each once, and a matcher of those long enough to be searched for
+/// inside other text, so that checking a value costs one pass over it however many secrets a
+/// config holds.
 #[derive(Default)]
-struct Secrets(Vec<String>);
+struct Secrets {
+    all: HashSet<String>,
+    /// Built on first use after a secret was added; `None` if it could not be.
+    matcher: OnceLock<Option<AhoCorasick>>,
+}
+
+impl Secrets {
+    fn add(&mut self, secret: &str) {
+        if !secret.is_empty() && !self.all.contains(secret) {
+            self.all.insert(secret.to_owned());
+            if secret.chars().count() >= MIN_SECRET_CHARS {
+                self.matcher = OnceLock::new();
+            }
+        }
+    }
+
+    fn held_by(&self, text: &str) -> bool {
+        if self.all.contains(text) {
+            return true;
+        }
+        let matcher = self.matcher.get_or_init(|| {
+            let long = self
+                .all
+                .iter()
+                .filter(|s| s.chars().count() >= MIN_SECRET_CHARS);
+            AhoCorasick::new(long).ok()
+        });
+        // `None`: too many to search for (far beyond any config's size); then every text
+        // counts as holding one, so none is shown.
+        match matcher {
+            Some(matcher) => matcher.is_match(text),
+            None => true,
+        }
+    }
+}
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secrets({} values)", self.0.len())
+        write!(f, "Secrets({} values)", self.all.len())
     }
 }
 
@@ -321,8 +360,9 @@ impl Findings {
     }
 
     /// Checks the size of `text`, then parses it ([`parse_json`]). A problem at the document
-    /// when it is too large (nothing is parsed then) or not JSON; a leading byte order mark is
-    /// skipped with a warning.
+    /// when it is too large (nothing is parsed then), not JSON, or refused by [`parse_json`]
+    /// (keys repeated under very long keys); a leading byte order mark is skipped with a
+    /// warning.
     pub fn parse_json(&mut self, text: &str) -> Option<ParsedJson> {
         if text.len() > self.options.max_bytes {
             self.error(
@@ -344,6 +384,11 @@ impl Findings {
         };
         match parse_json(text) {
             Ok(parsed) => Some(parsed),
+            // Valid JSON that `parse_json` refuses to keep (see there).
+            Err(error) if error.is_data() => {
+                self.error("", format!("the config is refused: {error}"));
+                None
+            }
             Err(error) => {
                 self.error("", format!("the config is not valid JSON: {error}"));
                 None
@@ -355,10 +400,7 @@ impl Findings {
     /// as [`REDACTED`] ([`echo`](Self::echo), [`key_path`](Self::key_path)), and every message
     /// has it cut out when the load finishes.
     pub fn add_secret(&mut self, secret: &str) {
-        let secret = secret.to_owned();
-        if !secret.is_empty() && !self.secrets.0.contains(&secret) {
-            self.secrets.0.push(secret);
-        }
+        self.secrets.add(secret);
     }
 
     /// Every string and key inside `value` as a secret (a secret field given as an object or a
@@ -384,10 +426,7 @@ impl Findings {
     /// `text` is exactly the secret): such a value is never echoed, and a loader should refuse
     /// it in any field that is sent in clear.
     pub fn holds_secret(&self, text: &str) -> bool {
-        self.secrets.0.iter().any(|secret| {
-            text == secret
-                || (secret.chars().count() >= MIN_SECRET_CHARS && text.contains(secret.as_str()))
-        })
+        self.secrets.held_by(text)
     }
 
     /// `value` as a message shows it: [escaped](super::escape) and in backticks, or
@@ -512,13 +551,19 @@ impl Findings {
         duplicates: &[DuplicateKey],
         is_error: impl Fn(&[PathSegment]) -> bool,
     ) {
-        // (path, times given), in document order.
+        // (path, times given), in document order. The repeats of one key in one object share
+        // their path: each copy is compared by address, and only the first of each by value
+        // (a path may be long; a key repeated many times is not hashed many times).
         let mut counts: Vec<(&[PathSegment], usize)> = Vec::new();
-        let mut index: HashMap<&[PathSegment], usize> = HashMap::new();
+        let mut by_address: HashMap<*const PathSegment, usize> = HashMap::new();
+        let mut by_value: HashMap<&[PathSegment], usize> = HashMap::new();
         for duplicate in duplicates {
-            let at = *index.entry(&duplicate.path).or_insert_with(|| {
-                counts.push((&duplicate.path, 1));
-                counts.len() - 1
+            let path = duplicate.path.as_slice();
+            let at = *by_address.entry(path.as_ptr()).or_insert_with(|| {
+                *by_value.entry(path).or_insert_with(|| {
+                    counts.push((path, 1));
+                    counts.len() - 1
+                })
             });
             counts[at].1 += 1;
         }
@@ -553,7 +598,7 @@ impl Findings {
         // encodings, and as `escape` writes it.
         let redactor = Redactor::new(
             self.secrets
-                .0
+                .all
                 .iter()
                 .flat_map(|s| [s.clone(), escape_up_to(s, None)])
                 .collect::<Vec<_>>()

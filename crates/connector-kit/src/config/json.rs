@@ -1,6 +1,9 @@
 //! A JSON parse that sees repeated keys (a `serde_json::Value` keeps the last one silently).
 
+use std::collections::HashMap;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -14,13 +17,69 @@ pub enum PathSegment {
     Index(usize),
 }
 
+/// The path of a repeated key: its object's path, then the key. It reads as a slice of
+/// [`PathSegment`]s; the repeats of one key in one object share one copy of it, so a key
+/// repeated many times under a long key keeps that long key once.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JsonPath(Arc<[PathSegment]>);
+
+impl JsonPath {
+    /// The segments, from the document's root.
+    pub fn as_slice(&self) -> &[PathSegment] {
+        &self.0
+    }
+
+    /// Whether both are the same copy (repeats of one key in one object are).
+    pub fn ptr_eq(&self, other: &JsonPath) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Deref for JsonPath {
+    type Target = [PathSegment];
+
+    fn deref(&self) -> &[PathSegment] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<Vec<PathSegment>> for JsonPath {
+    fn from(segments: Vec<PathSegment>) -> Self {
+        JsonPath(segments.into())
+    }
+}
+
+impl PartialEq<[PathSegment]> for JsonPath {
+    fn eq(&self, other: &[PathSegment]) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<Vec<PathSegment>> for JsonPath {
+    fn eq(&self, other: &Vec<PathSegment>) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl<const N: usize> PartialEq<[PathSegment; N]> for JsonPath {
+    fn eq(&self, other: &[PathSegment; N]) -> bool {
+        *self.0 == *other
+    }
+}
+
 /// A key given more than once in one object. The value kept is the last one, as `JSON.parse`
 /// and most JSON readers keep it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DuplicateKey {
     /// Where the key is: its object's path, then the key.
-    pub path: Vec<PathSegment>,
+    pub path: JsonPath,
     /// The value a later one replaced (kept so that a secret given twice is known twice).
     pub earlier: Value,
 }
@@ -60,8 +119,21 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// How many bytes of paths of repeated keys a parse keeps, at most, per byte of text (beyond
+/// [`PATH_BYTES_ALLOWANCE`]). Each repeated key's path is kept once per object; a document
+/// that repeats many keys under a long key would otherwise keep that key once per object
+/// and key, with the square of its size.
+const PATH_BYTES_PER_TEXT_BYTE: usize = 8;
+/// The bytes of paths of repeated keys any document may keep, however short.
+const PATH_BYTES_ALLOWANCE: usize = 64 * 1024;
+
 /// Parses JSON text as `serde_json` does (same syntax, same nesting limit of 128), recording
 /// every repeated key.
+///
+/// The paths of repeated keys are kept once per object and key; a document whose paths to
+/// keep add up to more than 8 times its size (and 64 KiB) is refused with an error of the
+/// [data category](serde_json::Error::is_data): it repeats many keys under long keys, which no
+/// real config does.
 ///
 /// ```
 /// use connector_kit::config::{parse_json, PathSegment};
@@ -76,9 +148,14 @@ pub fn parse_json(text: &str) -> Result<ParsedJson, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let mut path = Vec::new();
     let mut duplicates = Vec::new();
+    let mut path_bytes_left = text
+        .len()
+        .saturating_mul(PATH_BYTES_PER_TEXT_BYTE)
+        .saturating_add(PATH_BYTES_ALLOWANCE);
     let value = ValueSeed {
         path: &mut path,
         duplicates: &mut duplicates,
+        path_bytes_left: &mut path_bytes_left,
     }
     .deserialize(&mut deserializer)?;
     deserializer.end()?;
@@ -88,6 +165,8 @@ pub fn parse_json(text: &str) -> Result<ParsedJson, serde_json::Error> {
 struct ValueSeed<'p> {
     path: &'p mut Vec<PathSegment>,
     duplicates: &'p mut Vec<DuplicateKey>,
+    /// What the paths of repeated keys may still take, in bytes.
+    path_bytes_left: &'p mut usize,
 }
 
 impl ValueSeed<'_> {
@@ -95,7 +174,32 @@ impl ValueSeed<'_> {
         ValueSeed {
             path: self.path,
             duplicates: self.duplicates,
+            path_bytes_left: self.path_bytes_left,
         }
+    }
+
+    /// The current path, then `key`: a new copy, paid from the paths' budget.
+    fn path_to<E: serde::de::Error>(&mut self, key: &str) -> Result<JsonPath, E> {
+        let segment_bytes = |segment: &PathSegment| {
+            std::mem::size_of::<PathSegment>()
+                + match segment {
+                    PathSegment::Key(key) => key.len(),
+                    PathSegment::Index(_) => 0,
+                }
+        };
+        let bytes = self.path.iter().map(segment_bytes).sum::<usize>()
+            + std::mem::size_of::<PathSegment>()
+            + key.len();
+        let Some(left) = self.path_bytes_left.checked_sub(bytes) else {
+            return Err(E::custom(
+                "it repeats keys under keys so long that their paths would take more than 8 times its size; give each key once",
+            ));
+        };
+        *self.path_bytes_left = left;
+        let mut path = Vec::with_capacity(self.path.len() + 1);
+        path.extend_from_slice(self.path);
+        path.push(PathSegment::Key(key.to_owned()));
+        Ok(JsonPath::from(path))
     }
 }
 
@@ -157,6 +261,8 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
+        // The path of each key this object repeats, made once and shared by its repeats.
+        let mut repeated: HashMap<String, JsonPath> = HashMap::new();
         while let Some(key) = map.next_key::<String>()? {
             self.path.push(PathSegment::Key(key));
             let value = map.next_value_seed(self.nested());
@@ -166,8 +272,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             let value = value?;
             if let Some(earlier) = object.get_mut(&key) {
                 let earlier = std::mem::replace(earlier, value);
-                let mut path = self.path.clone();
-                path.push(PathSegment::Key(key));
+                let path = match repeated.get(&key) {
+                    Some(path) => path.clone(),
+                    None => {
+                        let path = self.path_to::<A::Error>(&key)?;
+                        repeated.insert(key, path.clone());
+                        path
+                    }
+                };
                 self.duplicates.push(DuplicateKey { path, earlier });
             } else {
                 object.insert(key, value);
@@ -231,7 +343,7 @@ mod tests {
         let found: Vec<_> = parsed
             .duplicates
             .iter()
-            .map(|d| (d.path.clone(), d.earlier.clone()))
+            .map(|d| (d.path.to_vec(), d.earlier.clone()))
             .collect();
         assert_eq!(
             found,
@@ -241,6 +353,9 @@ mod tests {
                 (vec![key("s")], json!("one")),
             ]
         );
+        // The repeats of one key in one object share their path; another object has its own.
+        assert!(parsed.duplicates[0].path.ptr_eq(&parsed.duplicates[1].path));
+        assert!(!parsed.duplicates[0].path.ptr_eq(&parsed.duplicates[2].path));
         let s: Vec<_> = parsed.values_of("s").collect();
         assert_eq!(s, [&json!("two"), &json!("one")]);
         assert_eq!(parsed.values_of("nope").count(), 0);

@@ -102,7 +102,7 @@ pub use fields::{Fields, Source, join, nullable};
 pub use findings::{
     ConfigError, ConfigProblem, ConfigWarnings, DEFAULT_MAX_PROBLEMS, Findings, LoadOptions, Loaded,
 };
-pub use json::{DuplicateKey, ParsedJson, PathSegment, parse_json, type_name};
+pub use json::{DuplicateKey, JsonPath, ParsedJson, PathSegment, parse_json, type_name};
 pub use read::{DEFAULT_MAX_BYTES, ReadError, read_capped, read_config, source_name};
 pub use text::{
     MAX_ECHO_CHARS, did_you_mean, escape, find_control_or_invisible, is_control_or_invisible,

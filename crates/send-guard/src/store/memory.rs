@@ -134,9 +134,13 @@ impl MemoryStore {
             };
             let limit = budget.limit.max(1) as usize;
             // A key never holds more than its limit, so units that left the window only
-            // matter once it is full: prune then.
+            // matter once it is full: prune then. Saturating: a window of `Duration::MAX`
+            // (a budget "for ever") must keep its units, not wrap and drop them all.
             if units.len() >= limit {
-                while units.front().is_some_and(|&(at, _)| at + window <= now) {
+                while units
+                    .front()
+                    .is_some_and(|&(at, _)| at.saturating_add(window) <= now)
+                {
                     units.pop_front();
                 }
             }
@@ -146,7 +150,9 @@ impl MemoryStore {
                 full.push(FullBudget {
                     index,
                     used: u32::try_from(used).unwrap_or(u32::MAX),
-                    retry_after: Duration::from_millis(oldest + window - now),
+                    retry_after: Duration::from_millis(
+                        oldest.saturating_add(window).saturating_sub(now),
+                    ),
                 });
                 refused |= budget.enforced;
             }

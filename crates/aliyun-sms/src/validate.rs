@@ -25,7 +25,7 @@ use crate::config::{
     TIMEOUT_MS_RANGE, TemplateCode, TemplateConfig,
 };
 use crate::endpoint;
-use logto_compat::templates::{self as logto_templates, Usage};
+use logto_compat::templates as logto_templates;
 
 /// The config's keys, as written in JSON.
 pub(crate) const FIELDS: [&str; 12] = [
@@ -350,29 +350,13 @@ fn read_signature_version(
     }
 }
 
-/// The templates Logto would use: an entry it would ignore is left out, with a warning
-/// ([`logto_compat::templates`]).
+/// The templates Logto would use ([`logto_compat::templates::read`]).
 fn read_templates(
     fields: &mut Fields<'_>,
     value: &Value,
     path: &str,
 ) -> Option<Vec<TemplateConfig>> {
-    let items = fields.list(value, path, "templates")?;
-    let usages = logto_templates::usage_types(items, path, fields.findings());
-    let mut templates = Vec::with_capacity(items.len());
-    let mut complete = true;
-    for (index, (item, usage)) in items.iter().zip(usages).enumerate() {
-        let usage = match usage {
-            Usage::Ignored => continue,
-            Usage::Use(usage) => Some(usage),
-            Usage::Invalid => None,
-        };
-        match template(fields, item, &format!("{path}[{index}]"), usage) {
-            Some(template) => templates.push(template),
-            None => complete = false,
-        }
-    }
-    complete.then_some(templates)
+    logto_templates::read(fields, value, path, template)
 }
 
 /// One template whose usage type was read already (`None`: it is wrong, and reported);

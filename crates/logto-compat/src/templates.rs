@@ -10,11 +10,11 @@
 //! - `Register`, `SignIn`, `ForgotPassword` and `Generic` must each have a template, in Logto's
 //!   words: `UsageType (X, Y) should be provided in templates.`
 //!
-//! Every connector with Logto's `templates` list (Aliyun's, Tencent's) reads its usage types
-//! with [`usage_types`], then the rest of each entry itself.
+//! Every connector with Logto's `templates` list (Aliyun's, Tencent's) reads it with [`read`]:
+//! the usage types here ([`usage_types`]), the rest of each entry by the connector.
 
 use connector_kit::UsageType;
-use connector_kit::config::{Findings, REDACTED, did_you_mean, type_name};
+use connector_kit::config::{Fields, Findings, REDACTED, did_you_mean, type_name};
 use serde_json::Value;
 
 /// The usage type Logto's connector-kit deprecated in favour of `Generic`.
@@ -95,6 +95,34 @@ pub fn usage_types(items: &[Value], path: &str, findings: &mut Findings) -> Vec<
         );
     }
     usages
+}
+
+/// The templates Logto would use, from the list at `path`: the usage types read here, the rest
+/// of each entry by `entry` (given the entry, its path and its usage type, `None` when that is
+/// wrong and reported, so that every problem is found at once). An entry Logto would ignore is
+/// left out, with a warning; `None` when the list or any entry is wrong.
+pub fn read<T>(
+    fields: &mut Fields<'_>,
+    value: &Value,
+    path: &str,
+    mut entry: impl FnMut(&mut Fields<'_>, &Value, &str, Option<UsageType>) -> Option<T>,
+) -> Option<Vec<T>> {
+    let items = fields.list(value, path, "templates")?;
+    let usages = usage_types(items, path, fields.findings());
+    let mut templates = Vec::with_capacity(items.len());
+    let mut complete = true;
+    for (index, (item, usage)) in items.iter().zip(usages).enumerate() {
+        let usage = match usage {
+            Usage::Ignored => continue,
+            Usage::Use(usage) => Some(usage),
+            Usage::Invalid => None,
+        };
+        match entry(fields, item, &format!("{path}[{index}]"), usage) {
+            Some(template) => templates.push(template),
+            None => complete = false,
+        }
+    }
+    complete.then_some(templates)
 }
 
 /// Why a template with this usage type is ignored, with a "did you mean" for a near miss and

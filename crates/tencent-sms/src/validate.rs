@@ -17,7 +17,7 @@ use connector_kit::UsageType;
 use connector_kit::config::{
     ConfigError, Fields, Findings, LoadOptions, Loaded, PathSegment, join, type_name,
 };
-use logto_compat::templates::{self, Usage};
+use logto_compat::templates;
 use serde_json::{Map, Value};
 
 use crate::config::{
@@ -237,24 +237,9 @@ fn endpoint(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<String
     }
 }
 
-/// The templates Logto would use: an entry it would ignore is left out, with a warning.
+/// The templates Logto would use ([`logto_compat::templates::read`]).
 fn templates(fields: &mut Fields<'_>, value: &Value, path: &str) -> Option<Vec<TemplateConfig>> {
-    let items = fields.list(value, path, "templates")?;
-    let usages = templates::usage_types(items, path, fields.findings());
-    let mut templates = Vec::with_capacity(items.len());
-    let mut complete = true;
-    for (index, (item, usage)) in items.iter().zip(usages).enumerate() {
-        let usage = match usage {
-            Usage::Ignored => continue,
-            Usage::Use(usage) => Some(usage),
-            Usage::Invalid => None,
-        };
-        match template(fields, item, &format!("{path}[{index}]"), usage) {
-            Some(template) => templates.push(template),
-            None => complete = false,
-        }
-    }
-    complete.then_some(templates)
+    templates::read(fields, value, path, template)
 }
 
 /// One template whose usage type was read already (`None`: it is wrong, and reported).

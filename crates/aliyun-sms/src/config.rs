@@ -1,7 +1,6 @@
 //! The connector's configuration: Logto's JSON, plus optional settings with safe defaults.
 
 use std::fmt;
-use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use connector_kit::UsageType;
@@ -19,18 +18,10 @@ pub use crate::validate::endpoint_for_region;
 pub const DEFAULT_ENDPOINT: &str = "https://dysmsapi.aliyuncs.com";
 /// The `RegionId` sent when `regionId` is left out.
 pub const DEFAULT_REGION_ID: &str = "cn-hangzhou";
-/// `connectTimeoutMs` when left out.
-pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 1_000;
-/// The values `connectTimeoutMs` may take.
-pub const CONNECT_TIMEOUT_MS_RANGE: RangeInclusive<u32> = 1_000..=60_000;
-/// `timeoutMs` when left out.
-pub const DEFAULT_TIMEOUT_MS: u32 = 5_000;
-/// The values `timeoutMs` may take (Aliyun asks for at least one second).
-pub const TIMEOUT_MS_RANGE: RangeInclusive<u32> = 1_000..=120_000;
-/// `maxAttempts` when left out.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-/// The values `maxAttempts` may take.
-pub const MAX_ATTEMPTS_RANGE: RangeInclusive<u32> = 1..=10;
+pub use connector_http::{
+    CONNECT_TIMEOUT_MS_RANGE, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS,
+    MAX_ATTEMPTS_RANGE, TIMEOUT_MS_RANGE,
+};
 /// The legacy `templates[].type` values Logto accepted (and never used).
 pub const LEGACY_TEMPLATE_TYPES: [u8; 5] = [0, 1, 2, 6, 7];
 

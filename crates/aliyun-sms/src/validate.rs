@@ -19,12 +19,11 @@ use serde_json::Value;
 
 use crate::SecretString;
 use crate::config::{
-    AliyunSmsConfig, CONNECT_TIMEOUT_MS_RANGE, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_REGION_ID, DEFAULT_TIMEOUT_MS, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET,
-    ENV_SECURITY_TOKEN, LEGACY_TEMPLATE_TYPES, MAX_ATTEMPTS_RANGE, SignatureVersion,
-    TIMEOUT_MS_RANGE, TemplateCode, TemplateConfig,
+    AliyunSmsConfig, DEFAULT_REGION_ID, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET,
+    ENV_SECURITY_TOKEN, LEGACY_TEMPLATE_TYPES, SignatureVersion, TemplateCode, TemplateConfig,
 };
 use crate::endpoint;
+use connector_http::ExchangeSettings;
 use logto_compat::templates as logto_templates;
 
 /// The config's keys, as written in JSON.
@@ -259,31 +258,7 @@ fn config(
         SignatureVersion::V1,
         read_signature_version,
     );
-    let connect_timeout_ms = fields.optional(
-        object,
-        "",
-        "connectTimeoutMs",
-        DEFAULT_CONNECT_TIMEOUT_MS,
-        |w, v, p| w.whole_number(v, p, CONNECT_TIMEOUT_MS_RANGE),
-    );
-    let timeout_ms = fields.optional(object, "", "timeoutMs", DEFAULT_TIMEOUT_MS, |w, v, p| {
-        w.whole_number(v, p, TIMEOUT_MS_RANGE)
-    });
-    let max_attempts = fields.optional(
-        object,
-        "",
-        "maxAttempts",
-        DEFAULT_MAX_ATTEMPTS,
-        |w, v, p| w.whole_number(v, p, MAX_ATTEMPTS_RANGE),
-    );
-    if let (Some(connect), Some(total)) = (connect_timeout_ms, timeout_ms) {
-        if connect > total {
-            fields.error(
-                "connectTimeoutMs",
-                format!("must not be more than timeoutMs ({total})"),
-            );
-        }
-    }
+    let exchange = ExchangeSettings::read(fields, object);
 
     Some(AliyunSmsConfig {
         access_key_id: access_key_id?,
@@ -295,9 +270,9 @@ fn config(
         endpoint: endpoint?,
         region_id: region_id?,
         signature_version: signature_version?,
-        connect_timeout_ms: connect_timeout_ms?,
-        timeout_ms: timeout_ms?,
-        max_attempts: max_attempts?,
+        connect_timeout_ms: exchange?.connect_timeout_ms,
+        timeout_ms: exchange?.timeout_ms,
+        max_attempts: exchange?.max_attempts,
     })
 }
 

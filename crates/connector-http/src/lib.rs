@@ -14,6 +14,8 @@
 //!   with the flags a send (never resent once it may have gone out) or a query (always safe to
 //!   ask again) calls for, and [`invalid_answer`] is the error of an answer that cannot be read.
 //! - [`Endpoint`]: a connector's `endpoint` setting, checked (https, or http to loopback only).
+//! - [`ExchangeSettings`]: a config's `connectTimeoutMs`, `timeoutMs` and `maxAttempts`, read
+//!   with one default and range for every provider.
 //!
 //! A request counts as sent from the moment the HTTP stack takes the first byte of its body:
 //! until then no server can have acted on it, so a connector may send it again. After that, a
@@ -59,9 +61,14 @@ mod endpoint;
 mod errors;
 mod failure;
 mod post;
+mod settings;
 
 pub use client::{IDLE_TIMEOUT, default_client, is_loopback};
 pub use endpoint::Endpoint;
 pub use errors::{Exchange, SNIPPET_BYTES, invalid_answer, snippet};
 pub use failure::{Cause, Failure};
 pub use post::{Answer, post};
+pub use settings::{
+    CONNECT_TIMEOUT_MS_RANGE, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS,
+    ExchangeSettings, MAX_ATTEMPTS_RANGE, TIMEOUT_MS_RANGE,
+};

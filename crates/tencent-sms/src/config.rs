@@ -1,7 +1,6 @@
 //! The connector's configuration: the JSON of Logto's Tencent SMS connector, plus optional
 //! settings with safe defaults.
 
-use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use connector_kit::{SecretString, UsageType};
@@ -36,18 +35,10 @@ pub const REGIONAL_HOSTS: [&str; 14] = [
 ];
 /// The `X-TC-Region` sent when `region` is left out (the region of Tencent's SMS demo).
 pub const DEFAULT_REGION: &str = "ap-guangzhou";
-/// `connectTimeoutMs` when left out.
-pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 1_000;
-/// The values `connectTimeoutMs` may take.
-pub const CONNECT_TIMEOUT_MS_RANGE: RangeInclusive<u32> = 1_000..=60_000;
-/// `timeoutMs` when left out.
-pub const DEFAULT_TIMEOUT_MS: u32 = 5_000;
-/// The values `timeoutMs` may take.
-pub const TIMEOUT_MS_RANGE: RangeInclusive<u32> = 1_000..=120_000;
-/// `maxAttempts` when left out.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-/// The values `maxAttempts` may take.
-pub const MAX_ATTEMPTS_RANGE: RangeInclusive<u32> = 1..=10;
+pub use connector_http::{
+    CONNECT_TIMEOUT_MS_RANGE, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS,
+    MAX_ATTEMPTS_RANGE, TIMEOUT_MS_RANGE,
+};
 
 /// Environment variable read when `accessKeyId` (the SecretId) is left out, as Tencent Cloud's
 /// SDKs read it.

@@ -21,10 +21,10 @@ use logto_compat::templates;
 use serde_json::{Map, Value};
 
 use crate::config::{
-    CONNECT_TIMEOUT_MS_RANGE, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_ENDPOINT, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_REGION, DEFAULT_TIMEOUT_MS, ENV_SECRET_ID, ENV_SECRET_KEY, MAX_ATTEMPTS_RANGE,
-    TIMEOUT_MS_RANGE, TemplateCode, TemplateConfig, TencentSmsConfig,
+    DEFAULT_ENDPOINT, DEFAULT_REGION, ENV_SECRET_ID, ENV_SECRET_KEY, TemplateCode, TemplateConfig,
+    TencentSmsConfig,
 };
+use connector_http::ExchangeSettings;
 
 /// The config's keys, as written in JSON.
 pub(crate) const FIELDS: [&str; 12] = [
@@ -138,31 +138,7 @@ fn config(
         DEFAULT_ENDPOINT.to_owned(),
         endpoint,
     );
-    let connect_timeout_ms = fields.optional(
-        object,
-        "",
-        "connectTimeoutMs",
-        DEFAULT_CONNECT_TIMEOUT_MS,
-        |f, v, p| f.whole_number(v, p, CONNECT_TIMEOUT_MS_RANGE),
-    );
-    let timeout_ms = fields.optional(object, "", "timeoutMs", DEFAULT_TIMEOUT_MS, |f, v, p| {
-        f.whole_number(v, p, TIMEOUT_MS_RANGE)
-    });
-    let max_attempts = fields.optional(
-        object,
-        "",
-        "maxAttempts",
-        DEFAULT_MAX_ATTEMPTS,
-        |f, v, p| f.whole_number(v, p, MAX_ATTEMPTS_RANGE),
-    );
-    if let (Some(connect), Some(total)) = (connect_timeout_ms, timeout_ms) {
-        if connect > total {
-            fields.error(
-                "connectTimeoutMs",
-                format!("must not be more than timeoutMs ({total})"),
-            );
-        }
-    }
+    let exchange = ExchangeSettings::read(fields, object);
     Some(TencentSmsConfig {
         access_key_id: secret_id?,
         access_key_secret: SecretString::from(secret_key?),
@@ -173,9 +149,9 @@ fn config(
         templates: templates?,
         strict_phone_region_number_check: strict_phone_region_number_check?,
         endpoint: endpoint?,
-        connect_timeout_ms: connect_timeout_ms?,
-        timeout_ms: timeout_ms?,
-        max_attempts: max_attempts?,
+        connect_timeout_ms: exchange?.connect_timeout_ms,
+        timeout_ms: exchange?.timeout_ms,
+        max_attempts: exchange?.max_attempts,
     })
 }
 
